@@ -1,0 +1,43 @@
+# The two commands a new user needs:  make run   and   make test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install setup run test serve bench lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Migrate the database, sync the shipped courses, load the demo data once (idempotent).
+setup: install
+	$(BIN)/flask --app lms setup
+
+run: setup
+	@echo ""
+	@echo "  PeerCert is running at http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo ""
+	$(BIN)/flask --app lms run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: setup
+	$(BIN)/gunicorn -c gunicorn.conf.py "lms:create_app()"
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check lms tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,3 @@
+from lms.auth.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,108 @@
+"""Who may use which route: one declaration per view, checked centrally.
+
+Every view carries an `access_rule`: `PUBLIC`, `SIGNED_IN`, or a frozenset of roles.
+`tests/test_permissions.py` walks `app.url_map` and fails for a view without one.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from lms.models import Role
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may use this route (verification, login, the API with its own limits)."""
+    view.access_rule = PUBLIC
+    return view
+
+
+def _guard(view: Callable, rule) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            if request.path.startswith("/api/"):
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if rule != SIGNED_IN and current_user.role not in rule:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.access_rule = rule
+    return wrapper
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in user, whatever the role (their own account pages)."""
+    return _guard(view, SIGNED_IN)
+
+
+def role_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """Only users holding one of `roles`; others get 403, anonymous users are sent to log in."""
+    allowed = frozenset(str(role) for role in roles)
+
+    def decorator(view: Callable) -> Callable:
+        return _guard(view, allowed)
+
+    return decorator
+
+
+def rule_allows(rule, user) -> bool:
+    if rule == PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    return rule == SIGNED_IN or user.role in rule
+
+
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` passes the route rule of `endpoint` (used to build navigation)."""
+    view = current_app.view_functions.get(endpoint)
+    return view is not None and rule_allows(getattr(view, "access_rule", None), user)
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.ORG_ADMIN, Role.ADMIN}
+
+
+def supervises(supervisor, trainee_id: int) -> bool:
+    """Whether `supervisor` is assigned to a cohort that `trainee_id` belongs to."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.models import cohort_supervisors, cohort_trainees
+
+    query = (
+        sa.select(sa.literal(1))
+        .select_from(cohort_trainees)
+        .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
+        .where(cohort_trainees.c.user_id == trainee_id, cohort_supervisors.c.user_id == supervisor.id)
+        .limit(1)
+    )
+    return db.session.execute(query).first() is not None
+
+
+def can_view_roleplay_work(user, trainee) -> bool:
+    """Transcripts and recordings: the trainee, their cohort's supervisors and administrators only."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN or user.id == trainee.id:
+        return True
+    return user.role == Role.SUPERVISOR and supervises(user, trainee.id)
+
+
+def can_view_progress(user, trainee) -> bool:
+    """Progress and transcripts of record: also the trainee's organization administrators."""
+    if can_view_roleplay_work(user, trainee):
+        return True
+    return (
+        user.is_authenticated
+        and user.role == Role.ORG_ADMIN
+        and user.organization_id is not None
+        and user.organization_id == trainee.organization_id
+    )

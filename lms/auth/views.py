@@ -1,0 +1,174 @@
+"""Sign-in, registration, passwords."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms import audit
+from lms.auth import services
+from lms.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    LogoutForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from lms.auth.permissions import public, signed_in
+from lms.errors import DomainError
+from lms.extensions import db, limiter
+from lms.mail import send_mail
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: never redirect to another site after login."""
+    if not target:
+        return url_for("main.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.dashboard")
+    return target
+
+
+def _login_email_key() -> str:
+    return "login:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per minute", methods=["POST"])  # per address: slows password spraying
+@limiter.limit(
+    lambda: f"{current_app.config['LOGIN_MAX_FAILURES']} per {current_app.config['LOGIN_LOCK_MINUTES']} minutes",
+    key_func=_login_email_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)  # per email, known or not, so the lock reveals nothing about who has an account
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            user = services.authenticate(
+                form.email.data,
+                form.password.data,
+                max_failures=config["LOGIN_MAX_FAILURES"],
+                lock_minutes=config["LOGIN_LOCK_MINUTES"],
+            )
+        except services.AccountLocked as locked:
+            db.session.commit()
+            g.login_failed = True
+            flash(locked.message, "error")
+            return render_template("auth/login.html", form=form), 429
+        db.session.commit()
+        if user is None:
+            g.login_failed = True
+            flash(_("That email and password do not match an account. Check them and try again."), "error")
+            return render_template("auth/login.html", form=form), 200
+        login_user(user, remember=form.remember.data)
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        audit.record("auth.logout", actor=current_user, subject=current_user._get_current_object())
+        db.session.commit()
+        logout_user()
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    require_code = current_app.config["REGISTRATION_REQUIRES_INVITE_CODE"]
+    if require_code:
+        form.invite_code.flags.required = True
+    if request.method == "GET" and request.args.get("code"):
+        form.invite_code.data = request.args["code"]
+    if form.validate_on_submit():
+        try:
+            user = services.register_trainee(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                invite_code=form.invite_code.data or "",
+                require_code=require_code,
+            )
+        except DomainError as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/register.html", form=form, require_code=require_code)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            form.current_password.errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)  # the session id changed with the password; keep this one signed in
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
+            link = current_app.config["LMS_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+            send_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
+        # The same answer either way: the form never tells who has an account.
+        flash(_("If an account uses that address, we have sent it a link to reset the password. "
+                "The link works for one hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    user = services.user_for_reset_token(token, current_app.config["SECRET_KEY"])
+    if user is None:
+        flash(_("This reset link has expired or was already used. Ask for a new one."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your password has been set. You can log in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)

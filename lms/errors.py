@@ -1,0 +1,76 @@
+"""Domain errors that services raise, and the app-wide error pages (HTML, or JSON under /api)."""
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule refused an action; `message` is written for the person who tried it."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class NotEligible(DomainError):
+    status_code = 409
+
+
+class Conflict(DomainError):
+    """Someone else changed the same thing first (a grade, a quiz attempt)."""
+
+    status_code = 409
+
+
+class AlreadyGraded(Conflict):
+    pass
+
+
+class CertificateRevoked(DomainError):
+    status_code = 409
+
+
+class InvalidUpload(DomainError):
+    status_code = 400
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
+            response.status_code = status
+            if status == 429 and error.response is not None and error.response.headers.get("Retry-After"):
+                response.headers["Retry-After"] = error.response.headers["Retry-After"]
+            return response
+        template = f"errors/{status}.html" if status in {400, 403, 404, 413, 429} else "errors/generic.html"
+        return render_template(template, error=error, status=status), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if wants_json():
+            return jsonify(error=type(error).__name__, message=error.message), error.status_code
+        return render_template("errors/generic.html", error=error, status=error.status_code), error.status_code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        # Never show a stack trace: log it, answer politely.
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from lms.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error="internal_error", message="Something went wrong on our side."), 500
+        return render_template("errors/500.html", status=500), 500

@@ -1,0 +1,42 @@
+"""Outgoing mail: console or file in development, SMTP when configured, memory in tests."""
+
+import smtplib
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from lms import jobs
+
+
+def send_mail(to: str, subject: str, template: str, **context) -> None:
+    """Render `email/<template>.txt` and send it (in the background when a queue is configured)."""
+    body = render_template(f"email/{template}.txt", **context)
+    jobs.enqueue(deliver, to, subject, body)
+
+
+def deliver(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    backend = config["MAIL_BACKEND"]
+    if backend == "memory":
+        current_app.extensions.setdefault("mail_outbox", []).append(message)
+    elif backend == "file":
+        folder = Path(config.get("MAIL_FILE_DIR") or Path(current_app.instance_path) / "mail")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{time.time_ns()}.eml").write_bytes(message.as_bytes())
+    elif backend == "smtp":
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    else:  # console: the development default, so reset links can be followed locally
+        current_app.logger.warning("Mail to %s: %s\n%s", to, subject, body)
+        print(f"\n--- mail to {to}: {subject} ---\n{body}\n--- end of mail ---\n", flush=True)

@@ -1,0 +1,3 @@
+from lms.main.views import bp
+
+__all__ = ["bp"]

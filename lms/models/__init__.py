@@ -1,0 +1,42 @@
+"""Typed models, one module per aggregate, re-exported here."""
+
+from lms.models.audit import AuditEvent, VerificationLog
+from lms.models.base import Base, utcnow
+from lms.models.certificates import (
+    Certificate,
+    CertificateStatus,
+    ContinuingEducation,
+    ReviewState,
+    SupervisedHours,
+)
+from lms.models.learning import (
+    Course,
+    CourseAsset,
+    CourseVersion,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleCompletion,
+    Quiz,
+    QuizAttempt,
+)
+from lms.models.orgs import ApiKey, Cohort, Invitation, Organization, cohort_supervisors, cohort_trainees
+from lms.models.roleplay import (
+    Grade,
+    GradeKind,
+    Rubric,
+    Scenario,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+)
+from lms.models.users import Role, User
+
+__all__ = [
+    "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation",
+    "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "Lesson",
+    "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt", "ReviewState",
+    "Role", "Rubric", "Scenario", "Submission", "SubmissionKind", "SubmissionState", "SupervisedHours",
+    "User", "VerificationLog", "cohort_supervisors", "cohort_trainees", "utcnow",
+]

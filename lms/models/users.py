@@ -1,0 +1,71 @@
+"""People and their roles."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from lms.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from lms.models.orgs import Organization
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    SUPERVISOR = "supervisor"
+    ORG_ADMIN = "org_admin"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "trainee": "Trainee",
+            "supervisor": "Supervisor",
+            "org_admin": "Organization administrator",
+            "admin": "Administrator",
+        }[self.value]
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default=Role.TRAINEE, index=True)
+    organization_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_login_at: so.Mapped[datetime | None]
+    last_activity_at: so.Mapped[datetime | None]
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[datetime | None]
+    erased_at: so.Mapped[datetime | None]
+    # Changing the password invalidates reset links and other sessions.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+
+    organization: so.Mapped["Organization | None"] = so.relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
+        return self.active and self.erased_at is None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,268 @@
+"""Measure the reply analyzer on real counselling talk (AnnoMI), against a rule-of-thumb baseline.
+
+Pure Python (no Flask, no database). ``evaluate(csv_path)`` reads the AnnoMI CSV described in
+``/work/shared/data/README.md``, keeps the counsellor (``therapist``) utterances, deduplicates utterances coded by
+several annotators (one annotator per utterance: the lowest ``annotator_id``), and returns precision, recall and
+F1 per task for
+
+- ``shipped_on_dev``: the shipped analyzer (weights in ``analyzer_model.json``). Its weights were fitted on this very
+  development file, so these figures are optimistic;
+- ``baseline``: a rule of thumb (question mark or leading question word; stock reflection phrases);
+- ``cross_validated``: the honest figures, computed by ``tools/train_analyzer.py`` with cross-validation grouped by
+  ``transcript_id`` (no transcript in both train and test, thresholds and regularisation chosen inside each training
+  fold) and stored in the model file.
+
+``format_report(metrics)`` renders the result as a plain-text table for the CLI.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analyzer import Analyzer, default_analyzer, normalize
+
+#: task -> (description); gold labels come from the AnnoMI columns below.
+TASKS = {
+    "question": "question (any)",
+    "open_question": "open question",
+    "closed_question": "closed question",
+    "reflection": "reflection (any)",
+    "complex_reflection": "complex reflection",
+    "advice": "advice",
+    "information": "information",
+}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    transcript_id: str
+    utterance_id: int
+    text: str
+    previous: str | None  # the client's line just before, if the previous line is the client's
+    gold: frozenset[str]
+    mi_quality: str
+
+
+def _gold(row: Mapping[str, str]) -> frozenset[str]:
+    gold = set()
+    if row["question_exists"] == "True":
+        gold.add("question")
+        if row["question_subtype"] == "open":
+            gold.add("open_question")
+        elif row["question_subtype"] == "closed":
+            gold.add("closed_question")
+    if row["reflection_exists"] == "True":
+        gold.add("reflection")
+        if row["reflection_subtype"] == "complex":
+            gold.add("complex_reflection")
+    subtype = row["therapist_input_subtype"]
+    if row["therapist_input_exists"] == "True" and subtype in ("advice", "information"):
+        gold.add(subtype)
+    return frozenset(gold)
+
+
+def load_utterances(csv_path: str | Path) -> list[Utterance]:
+    """Therapist utterances, one annotator per utterance (the lowest annotator_id), in transcript order."""
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    chosen: dict[tuple[str, int], dict[str, str]] = {}
+    lines: dict[tuple[str, int], dict[str, str]] = {}
+    for row in rows:
+        key = (row["transcript_id"], int(row["utterance_id"]))
+        current = lines.get(key)
+        if current is None or int(row["annotator_id"]) < int(current["annotator_id"]):
+            lines[key] = row
+        if row["interlocutor"] == "therapist":
+            current = chosen.get(key)
+            if current is None or int(row["annotator_id"]) < int(current["annotator_id"]):
+                chosen[key] = row
+    out = []
+    for key in sorted(chosen, key=lambda k: (int(k[0]), k[1])):
+        row = chosen[key]
+        prev = lines.get((key[0], key[1] - 1))
+        out.append(
+            Utterance(
+                transcript_id=key[0],
+                utterance_id=key[1],
+                text=row["utterance_text"],
+                previous=prev["utterance_text"] if prev and prev["interlocutor"] == "client" else None,
+                gold=_gold(row),
+                mi_quality=row.get("mi_quality", ""),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Predictions
+
+
+def analyzer_predictions(labels: Iterable[str], complex_reflection: bool) -> frozenset[str]:
+    """Map analyzer labels to the evaluation tasks."""
+    labels = set(labels)
+    pred = {task for task in ("open_question", "closed_question", "reflection", "advice", "information") if task in labels}
+    if labels & {"open_question", "closed_question"}:
+        pred.add("question")
+    if "reflection" in labels and complex_reflection:
+        pred.add("complex_reflection")
+    return frozenset(pred)
+
+
+def predict(analyzer: Analyzer, utterances: Iterable[Utterance]) -> list[frozenset[str]]:
+    out = []
+    for u in utterances:
+        labels, complex_reflection, _hits, _probs = analyzer.decide(u.text)
+        out.append(analyzer_predictions(labels, complex_reflection))
+    return out
+
+
+_B_QWORDS = frozenset(
+    "what how why when where who which whose do does did is are was were can could would will have has should "
+    "tell describe".split()
+)
+_B_OPEN = frozenset("what how why tell describe".split())
+_B_REFLECTION = re.compile(
+    r"\b(?:it sounds like|sounds like|it seems like|you seem|you feel|you're feeling|you are feeling|so you|"
+    r"what i'm hearing|you're saying|you are saying)\b"
+)
+_B_ADVICE = re.compile(r"\b(?:you should|you need to|have you tried|why don't you|i suggest|i recommend|you could try)\b")
+_B_INFORMATION = re.compile(r"\d|\b(?:research|studies|percent|recommended|guidelines|information)\b")
+_B_WORD = re.compile(r"[a-z']+")
+
+
+def baseline_predict(text: str) -> frozenset[str]:
+    """The rule of thumb: a question mark or leading question word; stock phrases for reflections and advice."""
+    norm = normalize(text)
+    words = _B_WORD.findall(norm)
+    pred = set()
+    if "?" in norm or (words and words[0] in _B_QWORDS):
+        pred.add("question")
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", norm) if "?" in s] or [norm]
+        first = _B_WORD.findall(sentences[-1])
+        pred.add("open_question" if first and first[0] in _B_OPEN else "closed_question")
+    if _B_REFLECTION.search(norm):
+        pred.add("reflection")
+    if _B_ADVICE.search(norm):
+        pred.add("advice")
+    if _B_INFORMATION.search(norm):
+        pred.add("information")
+    return frozenset(pred)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Metrics
+
+
+def prf(gold: list[frozenset[str]], pred: list[frozenset[str]], tasks: Iterable[str] = TASKS) -> dict[str, dict]:
+    """Precision, recall, F1, support (gold positives) and predicted positives per task."""
+    out = {}
+    for task in tasks:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if task in g and task in p)
+        n_pred = sum(1 for p in pred if task in p)
+        n_gold = sum(1 for g in gold if task in g)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[task] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+            "support": n_gold,
+            "predicted": n_pred,
+        }
+    return out
+
+
+def evaluate(
+    csv_path: str | Path,
+    analyzer: Analyzer | None = None,
+    predictor: Callable[[list[Utterance]], list[frozenset[str]]] | None = None,
+) -> dict:
+    """Metrics of the shipped analyzer and the baseline on the AnnoMI CSV, plus the stored cross-validated figures."""
+    engine = analyzer or default_analyzer()
+    utterances = load_utterances(csv_path)
+    gold = [u.gold for u in utterances]
+    started = time.perf_counter()
+    shipped = predictor(utterances) if predictor else predict(engine, utterances)
+    elapsed = time.perf_counter() - started
+    baseline = [baseline_predict(u.text) for u in utterances]
+
+    # Red-flag rules on professional counselling talk: how often they fire (AnnoMI does not annotate them).
+    flag_rates: dict[str, dict[str, float]] = {}
+    for quality in sorted({u.mi_quality for u in utterances}):
+        subset = [u for u in utterances if u.mi_quality == quality]
+        labels = [engine.decide(u.text)[0] for u in subset]
+        flag_rates[quality] = {
+            "utterances": len(subset),
+            **{
+                label: round(sum(1 for ls in labels if label in ls) / len(subset), 4)
+                for label in ("minimizing", "judgment", "secrecy_promise", "self_disclosure", "affirmation")
+            },
+        }
+
+    model = engine.model or {}
+    return {
+        "csv": str(csv_path),
+        "utterances": len(utterances),
+        "transcripts": len({u.transcript_id for u in utterances}),
+        "model": model.get("description", "rules only (no model file)"),
+        "shipped_on_dev": prf(gold, shipped),
+        "baseline": prf(gold, baseline),
+        "cross_validated": model.get("cv"),
+        "cross_validated_baseline": model.get("cv_baseline"),
+        "red_flag_rates": flag_rates,
+        "ms_per_reply": round(1000 * elapsed / max(len(utterances), 1), 3),
+    }
+
+
+def format_report(metrics: Mapping) -> str:
+    """A plain-text table: F1 (precision/recall) per task for the baseline, cross-validation and shipped model."""
+    cv = metrics.get("cross_validated") or {}
+
+    def cell(block: Mapping | None, task: str) -> str:
+        if not block or task not in block:
+            return "-"
+        m = block[task]
+        return f"{m['f1']:.2f} ({m['precision']:.2f}/{m['recall']:.2f})"
+
+    header = ("task", "support", "baseline F1 (P/R)", "cross-validated F1 (P/R)", "shipped, on dev F1 (P/R)")
+    rows = [header]
+    for task, title in TASKS.items():
+        support = metrics["shipped_on_dev"][task]["support"]
+        rows.append((title, str(support), cell(metrics["baseline"], task), cell(cv, task), cell(metrics["shipped_on_dev"], task)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [
+        f"AnnoMI counsellor utterances: {metrics['utterances']} (deduplicated) in {metrics['transcripts']} transcripts",
+        f"Model: {metrics['model']}",
+        "",
+    ]
+    for i, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    if cv:
+        folds = cv.get("_folds") if isinstance(cv, Mapping) else None
+        lines.append(
+            "Cross-validated: grouped by transcript_id"
+            + (f" ({folds} folds)" if folds else "")
+            + ", computed by tools/train_analyzer.py; the honest estimate for unseen transcripts."
+        )
+    else:
+        lines.append("Cross-validated: not available (no model file, or it holds no CV figures).")
+    lines.append("Shipped, on dev: the shipped weights were fitted on this file, so these figures are optimistic.")
+    rates = metrics.get("red_flag_rates") or {}
+    if rates:
+        parts = []
+        for quality, r in rates.items():
+            flags = ", ".join(f"{k} {100 * v:.1f}%" for k, v in r.items() if k != "utterances")
+            parts.append(f"  {quality or '?'} MI quality ({r['utterances']} utterances): {flags}")
+        lines.append("Rule-only labels (not annotated in AnnoMI), share of utterances flagged:")
+        lines.extend(parts)
+    lines.append(f"Speed: {metrics['ms_per_reply']} ms per reply.")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""What every template can use: navigation built from the route rules, and formatters."""
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.auth.forms import LogoutForm
+from lms.auth.permissions import may_open
+from lms.models import Role
+
+# (endpoint, label). An entry shows only when its route exists and its rule admits the user,
+# so the menu can never offer a page that would answer 403.
+NAVIGATION = [
+    ("main.dashboard", _l("Dashboard")),
+    ("learning.catalog", _l("Courses")),
+    ("certificates.mine", _l("My certificates")),
+    ("practice.mine", _l("My hours")),
+    ("roleplay.queue", _l("Grading")),
+    ("orgs.cohorts", _l("Cohorts")),
+    ("orgs.people", _l("People")),
+    ("admin.home", _l("Administration")),
+    ("certificates.verify", _l("Verify a certificate")),
+]
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    items = [(endpoint, label) for endpoint, label in NAVIGATION if may_open(user, endpoint)]
+    if not user.is_authenticated:
+        items = [(e, label) for e, label in items if e != "main.dashboard"]
+    return items
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def inject_navigation():
+        return {
+            "navigation": navigation_for(current_user),
+            "may_open": lambda endpoint: may_open(current_user, endpoint),
+            "Role": Role,
+            "logout_form": LogoutForm() if current_user.is_authenticated else None,
+            "program_name": app.config["LMS_PROGRAM_NAME"],
+        }
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.globals["current_endpoint"] = lambda: request.endpoint

@@ -1,0 +1,127 @@
+import os
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.pool import StaticPool
+
+from lms import create_app
+from lms.extensions import db as _db
+from lms.models import Role
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+def make_config(tmp_path: Path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "LMS_BASE_URL": "http://localhost",
+        "DATA_DIR": str(tmp_path / "files"),
+        "KEYS_DIR": str(tmp_path / "keys"),
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    if TEST_DATABASE_URL.startswith("sqlite"):
+        # One in-memory database shared by every connection of this app.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    config.update(overrides)
+    return config
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own application context (and so its own `g` and database session),
+    as in production, even though the test itself holds one open for its factories."""
+
+    def open(self, *args, **kwargs):
+        _db.session.flush()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()  # the test sees what the request wrote, not stale copies
+        return response
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Override in a test module to change settings before the app is built."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    app = create_app(make_config(tmp_path, **app_config))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = factories.PASSWORD, follow_redirects: bool = False):
+        return self.client.post(
+            "/auth/login",
+            data={"email": user.email, "password": password},
+            follow_redirects=follow_redirects,
+        )
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def people(db):
+    """One person of each role, in one organization, with a cohort; plus an outsider supervisor."""
+    org = factories.make_org("Riverside")
+    other_org = factories.make_org("Elsewhere")
+    trainee = factories.make_user(Role.TRAINEE, org=org)
+    supervisor = factories.make_user(Role.SUPERVISOR, org=org)
+    other_supervisor = factories.make_user(Role.SUPERVISOR, org=org)
+    outsider_supervisor = factories.make_user(Role.SUPERVISOR, org=other_org)
+    org_admin = factories.make_user(Role.ORG_ADMIN, org=org)
+    admin = factories.make_user(Role.ADMIN)
+    cohort = factories.make_cohort(org, supervisors=[supervisor], trainees=[trainee])
+    factories.make_cohort(org, supervisors=[other_supervisor])
+    db.session.commit()
+    return {
+        "org": org, "other_org": other_org, "trainee": trainee, "supervisor": supervisor,
+        "other_supervisor": other_supervisor, "outsider_supervisor": outsider_supervisor,
+        "org_admin": org_admin, "admin": admin, "cohort": cohort,
+    }

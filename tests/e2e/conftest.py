@@ -1,0 +1,123 @@
+"""A real server on 127.0.0.1 and Debian's headless chromium, with axe-core on every page.
+
+Without chromium the browser tests skip with a message saying how to install it; in CI
+(CI=true or LMS_REQUIRE_BROWSER=1) they fail instead, so a missing browser is never green.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.extensions import db
+from tests.conftest import TEST_DATABASE_URL, make_config
+
+BROWSER_REQUIRED = os.environ.get("CI", "").lower() == "true" or os.environ.get("LMS_REQUIRE_BROWSER") == "1"
+INSTALL_HINT = "browser tests need Debian's chromium: sudo apt-get install chromium (then run make test again)"
+
+
+def e2e_database_url(tmp_dir: Path) -> str:
+    """A database of its own, so the unit tests' per-test reset never pulls it from under the server."""
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        return f"sqlite:///{tmp_dir / 'e2e.sqlite3'}"
+    url = sa.make_url(TEST_DATABASE_URL)
+    name = f"{url.database}_e2e"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if BROWSER_REQUIRED:
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp("e2e")
+    config = make_config(tmp_dir, SQLALCHEMY_DATABASE_URI=e2e_database_url(tmp_dir), LMS_BASE_URL="")
+    config.pop("SQLALCHEMY_ENGINE_OPTIONS", None)
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        sync = app.extensions.get("lms_sync_courses")
+        if sync is not None:
+            sync()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["LMS_BASE_URL"] = base_url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def seed(live_app):
+    """Run `fn` inside the live app's context and commit, to set up data for a browser test."""
+
+    def run(fn, *args, **kwargs):
+        with live_app.app_context():
+            result = fn(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    return run
+
+
+class AxeChecker:
+    """Runs axe-core on the current page and fails on serious or critical violations."""
+
+    def __init__(self):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.pages_checked: list[str] = []
+
+    def __call__(self, page, context: str = "") -> None:
+        results = self.axe.run(page)
+        violations = [
+            v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}
+        ]
+        self.pages_checked.append(page.url)
+        if violations:
+            lines = [f"{v['id']} ({v['impact']}): {v['help']} -> "
+                     + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+                     for v in violations]
+            pytest.fail(f"axe-core found serious/critical violations on {page.url} {context}:\n" + "\n".join(lines))
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return AxeChecker()

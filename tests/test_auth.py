@@ -1,0 +1,199 @@
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from lms.auth import services
+from lms.models import AuditEvent, Organization, Role, User, utcnow
+from tests import factories
+
+
+def test_register_creates_a_trainee_and_signs_in(client, db):
+    response = client.post("/auth/register", data={
+        "name": "Robin Example", "email": "Robin@Example.org", "password": "a-long-password",
+        "confirm": "a-long-password", "invite_code": "",
+    })
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "robin@example.org"))
+    assert user.role == Role.TRAINEE
+    assert user.password_hash.startswith("scrypt:")
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_register_with_an_invite_code_joins_the_organization(client, db):
+    org = factories.make_org("Hillside", invite_code="HILL-1")
+    db.session.commit()
+    client.post("/auth/register", data={"name": "Ana", "email": "ana@example.org", "password": "a-long-password",
+                                        "confirm": "a-long-password", "invite_code": "HILL-1"})
+    assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")).organization_id == org.id
+
+
+def test_register_reports_errors_next_to_fields_and_saves_nothing(client, db):
+    response = client.post("/auth/register", data={"name": "", "email": "not-an-email", "password": "short",
+                                                   "confirm": "other", "invite_code": "NOPE"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and 'id="password-error"' in page and 'id="confirm-error"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_register_refuses_an_unknown_invite_code(client, db):
+    response = client.post("/auth/register", data={"name": "Ana", "email": "ana@example.org",
+                                                   "password": "a-long-password", "confirm": "a-long-password",
+                                                   "invite_code": "NOPE"})
+    assert "invitation code is not valid" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_register_can_require_an_invite_code(app, client, db):
+    app.config["REGISTRATION_REQUIRES_INVITE_CODE"] = True
+    response = client.post("/auth/register", data={"name": "Ana", "email": "ana@example.org",
+                                                   "password": "a-long-password", "confirm": "a-long-password"})
+    assert "needs an invitation code" in response.get_data(as_text=True)
+
+
+def test_duplicate_email_is_refused(client, db):
+    factories.make_user(email="taken@example.org")
+    db.session.commit()
+    response = client.post("/auth/register", data={"name": "X", "email": "taken@example.org",
+                                                   "password": "a-long-password", "confirm": "a-long-password"})
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_login_and_logout(client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    assert auth.login(user).headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    auth.logout()
+    assert client.get("/dashboard").status_code == 302
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "auth.login" in actions and "auth.logout" in actions
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    wrong = auth.login(user, password="wrong password").get_data(as_text=True)
+    unknown = client.post("/auth/login", data={"email": "nobody@example.org", "password": "x"}).get_data(as_text=True)
+    message = "That email and password do not match an account"
+    assert message in wrong and message in unknown
+
+
+def test_five_failures_lock_the_account_with_a_clear_message(client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    for _ in range(5):
+        assert auth.login(user, password="wrong password").status_code == 200
+    response = auth.login(user)  # even the right password is refused while locked
+    assert response.status_code == 429
+    assert "sign-in is paused" in response.get_data(as_text=True)
+    assert db.session.get(User, user.id).locked_until > utcnow()
+
+
+def test_lock_expires(app, db):
+    user = factories.make_user()
+    user.locked_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert services.authenticate(user.email, factories.PASSWORD, max_failures=5, lock_minutes=15) == user
+
+
+def test_unknown_emails_are_throttled_like_real_ones(client):
+    for _ in range(5):
+        client.post("/auth/login", data={"email": "ghost@example.org", "password": "x"})
+    response = client.post("/auth/login", data={"email": "ghost@example.org", "password": "x"})
+    assert response.status_code == 429
+    assert "sign-in is paused" in response.get_data(as_text=True)
+
+
+def test_rate_limits_can_be_switched_off(tmp_path):
+    from lms import create_app
+    from lms.extensions import db as _db
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path, RATELIMIT_ENABLED=False))
+    with app.app_context():
+        _db.create_all()
+        client = app.test_client()
+        for _ in range(8):
+            response = client.post("/auth/login", data={"email": "ghost@example.org", "password": "x"})
+        assert response.status_code == 200
+        _db.drop_all()
+
+
+def test_login_ignores_an_offsite_next(client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post("/auth/login?next=" + target, data={"email": user.email, "password": factories.PASSWORD})
+        assert response.headers["Location"] == "/dashboard", target
+        client.post("/auth/logout")
+
+
+def test_login_follows_a_local_next(client, db):
+    user = factories.make_user()
+    db.session.commit()
+    response = client.post("/auth/login?next=/auth/account/password",
+                           data={"email": user.email, "password": factories.PASSWORD})
+    assert response.headers["Location"] == "/auth/account/password"
+
+
+def test_change_password_signs_out_other_sessions(app, client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+    auth.login(user)
+    response = client.post("/auth/account/password", data={
+        "current_password": factories.PASSWORD, "password": "a-brand-new-pass", "confirm": "a-brand-new-pass"})
+    assert response.status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    assert other.get("/dashboard").status_code == 302
+
+
+def test_change_password_needs_the_current_one(client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    auth.login(user)
+    response = client.post("/auth/account/password", data={
+        "current_password": "wrong", "password": "a-brand-new-pass", "confirm": "a-brand-new-pass"})
+    assert "current password is not correct" in response.get_data(as_text=True)
+
+
+def test_password_reset_by_emailed_link(app, client, db):
+    user = factories.make_user()
+    db.session.commit()
+    response = client.post("/auth/reset", data={"email": user.email})
+    assert response.status_code == 302
+    (message,) = app.extensions["mail_outbox"]
+    link = next(line for line in message.get_content().splitlines() if "/auth/reset/" in line)
+    path = link.strip().replace("http://localhost", "")
+    assert client.post(path, data={"password": "reset-password-1", "confirm": "reset-password-1"}).status_code == 302
+    assert client.post("/auth/login", data={"email": user.email, "password": "reset-password-1"}).status_code == 302
+    # A link works once.
+    assert client.get(path).headers["Location"].endswith("/auth/reset")
+
+
+def test_reset_for_unknown_email_says_the_same_and_sends_nothing(app, client, db):
+    response = client.post("/auth/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
+    assert "If an account uses that address" in response.get_data(as_text=True)
+    assert app.extensions.get("mail_outbox", []) == []
+
+
+def test_deactivated_account_cannot_log_in(client, auth, db):
+    user = factories.make_user(active=False)
+    db.session.commit()
+    assert auth.login(user).status_code == 200
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_trainee_opening_an_unknown_page_gets_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_org_lookup_by_invite_code(db):
+    factories.make_org("A", invite_code="CODE")
+    assert services.find_organization_by_invite_code(" CODE ").name == "A"
+    assert services.find_organization_by_invite_code("") is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1

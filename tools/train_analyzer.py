@@ -1,0 +1,239 @@
+"""Train the reply analyzer's logistic-regression heads on the AnnoMI development split.
+
+Run in a throwaway virtualenv with scikit-learn (it is NOT a runtime dependency of the LMS):
+
+    python3 -m venv /tmp/trainvenv && /tmp/trainvenv/bin/pip install scikit-learn
+    /tmp/trainvenv/bin/python tools/train_analyzer.py /work/shared/data/annomi-dev.csv
+
+What it does:
+
+1. Loads the counsellor utterances (deduplicated: one annotator per utterance) with
+   ``lms.roleplay.evaluation.load_utterances`` and turns each into the sparse binary features of
+   ``lms.roleplay.analyzer.features`` - the very function used at run time, so training and inference agree.
+2. Cross-validation grouped by ``transcript_id`` (GroupKFold, no transcript in both train and test). Inside each
+   training part, an inner grouped CV picks the L2 strength C and each head's probability threshold; the heads are
+   then refitted on the training part, plugged into the real ``Analyzer`` (rules included) and scored on the held-out
+   transcripts. These pooled held-out predictions give the honest "cross-validated" figures.
+3. Picks C and thresholds the same way on the whole file, fits the final heads, prunes tiny weights, and writes
+   ``lms/roleplay/analyzer_model.json`` with the weights, the thresholds and the cross-validated figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+ROOT = Path(__file__).resolve().parents[1]
+# Import lms.roleplay without running lms/__init__.py (which needs Flask): a namespace stub for the package.
+if "lms" not in sys.modules:
+    _pkg = types.ModuleType("lms")
+    _pkg.__path__ = [str(ROOT / "lms")]
+    sys.modules["lms"] = _pkg
+
+from lms.roleplay import analyzer as A  # noqa: E402
+from lms.roleplay import evaluation as E  # noqa: E402
+
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
+MIN_DF = 2
+PRUNE = 1e-3
+
+
+def head_data(utts, feats):
+    """(name, row indices, targets) per head."""
+    gold = [u.gold for u in utts]
+    every = list(range(len(utts)))
+    q_rows = [i for i in every if "question" in gold[i]]
+    r_rows = [i for i in every if "reflection" in gold[i]]
+    return {
+        "question": (every, [int("question" in gold[i]) for i in every]),
+        "open": (q_rows, [int("open_question" in gold[i]) for i in q_rows]),
+        "reflection": (every, [int("reflection" in gold[i]) for i in every]),
+        "complex": (r_rows, [int("complex_reflection" in gold[i]) for i in r_rows]),
+        "advice": (every, [int("advice" in gold[i]) for i in every]),
+        "information": (every, [int("information" in gold[i]) for i in every]),
+    }
+
+
+def prune_rare(feat_dicts, min_df=MIN_DF):
+    df: dict[str, int] = {}
+    for f in feat_dicts:
+        for k in f:
+            df[k] = df.get(k, 0) + 1
+    keep = {k for k, n in df.items() if n >= min_df}
+    return [{k: v for k, v in f.items() if k in keep} for f in feat_dicts]
+
+
+def fit(feat_dicts, y, C):
+    vec = DictVectorizer()
+    X = vec.fit_transform(prune_rare(feat_dicts))
+    if len(set(y)) < 2:
+        return vec, None
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+    clf.fit(X, y)
+    return vec, clf
+
+
+def predict_proba(vec, clf, feat_dicts, y_train_mean=0.5):
+    if clf is None:
+        return np.full(len(feat_dicts), y_train_mean)
+    return clf.predict_proba(vec.transform(feat_dicts))[:, 1]
+
+
+def f1(y, pred):
+    y = np.asarray(y)
+    pred = np.asarray(pred)
+    tp = int(((y == 1) & (pred == 1)).sum())
+    fp = int(((y == 0) & (pred == 1)).sum())
+    fn = int(((y == 1) & (pred == 0)).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def accuracy(y, pred):
+    return float((np.asarray(y) == np.asarray(pred)).mean()) if len(y) else 0.0
+
+
+def rule_votes(utts):
+    """Per utterance, what the rules alone say for each head (so thresholds are tuned for 'model OR rules')."""
+    rules_only = A.Analyzer(None)
+    votes = []
+    for u in utts:
+        labels, _complex, hits, _ = rules_only.decide(u.text)
+        votes.append(
+            {
+                "question": bool(labels & {"open_question", "closed_question"}),
+                "reflection": bool(hits["stock_reflection"] or hits["feeling_reflection"] or hits["stock_reflection_q"]),
+                "advice": bool(hits["advice"]),
+                "information": bool(hits["information"]),
+            }
+        )
+    return votes
+
+
+def select(utts, feats, groups, votes, n_inner):
+    """Choose C and threshold per head by grouped inner CV (head OR rules, F1; accuracy for subtype heads)."""
+    data = head_data(utts, feats)
+    choice = {}
+    gkf = GroupKFold(n_splits=n_inner)
+    for head, (rows, y) in data.items():
+        rows = np.asarray(rows)
+        y = np.asarray(y)
+        g = np.asarray([groups[i] for i in rows])
+        best = None
+        for C in C_GRID:
+            oof = np.zeros(len(rows))
+            for tr, te in gkf.split(rows, y, g):
+                vec, clf = fit([feats[i] for i in rows[tr]], y[tr], C)
+                oof[te] = predict_proba(vec, clf, [feats[i] for i in rows[te]], y[tr].mean())
+            for thr in THRESHOLDS:
+                pred = (oof >= thr).astype(int)
+                if head in votes[0]:
+                    rule = np.asarray([votes[i][head] for i in rows], dtype=int)
+                    score = f1(y, pred | rule)
+                elif head in ("open", "complex"):
+                    score = accuracy(y, pred)
+                else:
+                    score = f1(y, pred)
+                if best is None or score > best[0] + 1e-9:
+                    best = (score, C, thr)
+        choice[head] = {"C": best[1], "threshold": best[2], "inner_score": round(best[0], 4)}
+    return choice
+
+
+def train_heads(utts, feats, choice):
+    data = head_data(utts, feats)
+    heads = {}
+    for head, (rows, y) in data.items():
+        vec, clf = fit([feats[i] for i in rows], y, choice[head]["C"])
+        if clf is None:
+            continue
+        names = vec.get_feature_names_out()
+        weights = {
+            str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= PRUNE
+        }
+        heads[head] = {
+            "intercept": round(float(clf.intercept_[0]), 4),
+            "threshold": choice[head]["threshold"],
+            "C": choice[head]["C"],
+            "weights": dict(sorted(weights.items())),
+        }
+    return heads
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("csv", nargs="?", default="/work/shared/data/annomi-dev.csv")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--inner", type=int, default=4)
+    parser.add_argument("--context", action="store_true", help="experiment: add features of the client's previous line")
+    parser.add_argument("--no-write", action="store_true", help="report CV figures only")
+    parser.add_argument("--out", default=str(A.MODEL_PATH))
+    args = parser.parse_args(argv)
+
+    started = time.time()
+    utts = E.load_utterances(args.csv)
+    feats = [A.features(u.text, u.previous if args.context else None) for u in utts]
+    groups = [u.transcript_id for u in utts]
+    votes = rule_votes(utts)
+    gold = [u.gold for u in utts]
+    print(f"{len(utts)} counsellor utterances, {len(set(groups))} transcripts", file=sys.stderr)
+
+    # Outer grouped CV: the honest estimate.
+    pred = [None] * len(utts)
+    outer = GroupKFold(n_splits=args.folds)
+    idx = np.arange(len(utts))
+    for k, (tr, te) in enumerate(outer.split(idx, groups=groups)):
+        sub = [utts[i] for i in tr]
+        choice = select(sub, [feats[i] for i in tr], [groups[i] for i in tr], [votes[i] for i in tr], args.inner)
+        model = {"heads": train_heads(sub, [feats[i] for i in tr], choice)}
+        analyzer = A.Analyzer(model)
+        for i in te:
+            labels, complex_reflection, _h, _p = analyzer.decide(utts[i].text, utts[i].previous if args.context else None)
+            pred[i] = E.analyzer_predictions(labels, complex_reflection)
+        print(f"fold {k + 1}: " + ", ".join(f"{h} C={c['C']} t={c['threshold']}" for h, c in choice.items()), file=sys.stderr)
+    cv = E.prf(gold, pred)
+    baseline = E.prf(gold, [E.baseline_predict(u.text) for u in utts])
+    rules_only = E.prf(gold, E.predict(A.Analyzer(None), utts))
+
+    print(f"\n{'task':<20}{'support':>8}  {'baseline F1':>12}  {'rules only F1':>14}  {'CV P':>6} {'CV R':>6} {'CV F1':>6}")
+    for task in E.TASKS:
+        m = cv[task]
+        print(
+            f"{task:<20}{m['support']:>8}  {baseline[task]['f1']:>12.3f}  {rules_only[task]['f1']:>14.3f}  "
+            f"{m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}"
+        )
+
+    if args.no_write:
+        return
+    choice = select(utts, feats, groups, votes, args.folds)
+    heads = train_heads(utts, feats, choice)
+    model = {
+        "format": 1,
+        "description": (
+            "logistic-regression heads over word n-gram and rule features, trained on AnnoMI dev "
+            f"({len(utts)} deduplicated counsellor utterances, even transcript ids) by tools/train_analyzer.py"
+        ),
+        "features": {"context": bool(args.context), "min_df": MIN_DF, "prune_below": PRUNE},
+        "cv_meta": {"folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id"},
+        "cv": cv,
+        "cv_baseline": baseline,
+        "cv_rules_only": rules_only,
+        "heads": heads,
+    }
+    Path(args.out).write_text(json.dumps(model, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+    size = Path(args.out).stat().st_size
+    n_weights = sum(len(h["weights"]) for h in heads.values())
+    print(f"\nwrote {args.out}: {n_weights} weights, {size / 1024:.0f} KiB, {time.time() - started:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
