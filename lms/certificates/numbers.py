@@ -127,11 +127,7 @@ def normalize_number(text: str, prefix: str = DEFAULT_PREFIX) -> str:
 
 
 def _valid_chars(chars: str) -> bool:
-    return (
-        len(chars) == BODY_LENGTH + 1
-        and all(ch in _VALUE for ch in chars)
-        and _fold(chars) == 0
-    )
+    return len(chars) == BODY_LENGTH + 1 and all(ch in _VALUE for ch in chars) and _fold(chars) == 0
 
 
 def is_valid_number(text: str, prefix: str = DEFAULT_PREFIX) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pypdf
 
-from lms.certificates.credential import credential_number, verify_credential_jwt
+from lms.certificates.credential import JWT_CLAIMS, credential_number, verify_credential_jwt
 from lms.certificates.signing import KeyStore, UnknownKeyError, VerificationError
 
 __all__ = ["PdfCheck", "inspect_pdf"]
@@ -110,6 +110,8 @@ def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
             attached = json.loads(json_bytes.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             attached = None
+        if isinstance(attached, dict):  # a copy of the JWT payload, claims included, is fine too
+            attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
         if attached != credential:
             return PdfCheck(
                 False, number, "The attached credential.json differs from the signed credential.", credential
