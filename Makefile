@@ -30,11 +30,13 @@ run: setup
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Production-style serving: gunicorn with gunicorn.conf.py (see README, Production).
 serve: setup
-	$(BIN)/gunicorn -c gunicorn.conf.py "lms:create_app()"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py "lms:create_app()"
 
+# Seeds small and large data sets, measures, prints each figure beside its baseline (bench/results/).
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check lms tests

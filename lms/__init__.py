@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_cli(app)
+    configure_proxy(app)
     return app
 
 
@@ -44,6 +45,10 @@ def configure_paths(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lms.sqlite3'}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+        import sqlalchemy as sa
+
+        if not sa.event.contains(sa.Engine, "connect", _sqlite_pragmas):
+            sa.event.listen(sa.Engine, "connect", _sqlite_pragmas)
     if not app.config.get("COURSES_DIR"):
         app.config["COURSES_DIR"] = str(Path(app.root_path).parent / "courses")
     if not app.config.get("DATA_DIR"):
@@ -52,6 +57,21 @@ def configure_paths(app: Flask) -> None:
         app.config["KEYS_DIR"] = str(instance / "keys")
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        # Redis down must not take logins down: count in memory until it is back.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """File-based SQLite (local use, one host, benchmarks): readers never wait for the writer (WAL), and
+    a commit does not wait for the disk each time (synchronous=NORMAL: safe with WAL, an OS crash may
+    lose the last commits, never corrupt the file)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def configure_secret_key(app: Flask) -> None:
@@ -102,12 +122,37 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user_from_session)
 
+    from lms import jobs
+
+    jobs.init_app(app)
+
 
 def register_blueprints(app: Flask) -> None:
     from lms import auth, main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
+    from lms.learning.views import bp as learning_bp
+
+    app.register_blueprint(learning_bp, url_prefix="/courses")
+    from lms.roleplay.views import bp as roleplay_bp
+
+    app.register_blueprint(roleplay_bp)  # /roleplays (trainees) and /grading (supervisors, administrators)
+    from lms.api.views import bp as api_bp
+    from lms.certificates.views import bp as certificates_bp
+
+    # /verify, /certificates/..., /my/certificates, /my/continuing-education, /org/api-keys, /issuer, /.well-known
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from lms.admin.views import bp as admin_bp
+    from lms.orgs.views import bp as orgs_bp
+    from lms.practice.views import bp as practice_bp
+    from lms.records.views import bp as records_bp
+
+    app.register_blueprint(orgs_bp)  # /org/people, /org/cohorts, /org/... exports, and the public /invite/<token>
+    app.register_blueprint(practice_bp, url_prefix="/hours")
+    app.register_blueprint(records_bp, url_prefix="/records")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -138,6 +183,21 @@ def register_security_headers(app: Flask) -> None:
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind a reverse proxy, trust its X-Forwarded-* headers (as many hops as configured).
+
+    PROXY_FIX_X_FOR=1 (client address, used by rate limits and the audit log), PROXY_FIX_X_PROTO=1
+    (https links and secure cookies), PROXY_FIX_X_HOST, PROXY_FIX_X_PORT, PROXY_FIX_X_PREFIX: each
+    the number of proxies in front of the app; 0 (the default) trusts none.
+    """
+    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+            for name in ("for", "proto", "host", "port", "prefix")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{name}": count for name, count in hops.items()})
 
 
 def register_cli(app: Flask) -> None:

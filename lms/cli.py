@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.models import Organization, Role
+from lms.models import Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
 
@@ -71,3 +71,23 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(setup_command)
+
+    from lms.learning.cli import courses_cli
+
+    app.cli.add_command(courses_cli)
+
+    from lms.roleplay.cli import roleplay_cli
+
+    app.cli.add_command(roleplay_cli)
+
+    from lms.jobs_cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+
+    from lms.certificates.cli import register as register_certificates
+
+    register_certificates(app)  # certificates, keys, api-keys
+
+    from lms.orgs.cli import orgs_cli
+
+    app.cli.add_command(orgs_cli)

@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.models import Cohort, Role
 from lms.orgs.services import get_or_create_organization
 
-DEMO_PASSWORD = "peer-support-demo"
+DEMO_PASSWORD = "peer-support-demo"  # noqa: S105 - the published demo password (README), demo data only
 DEMO_ORGANIZATION = "Riverside Peer Network"
 
 DEMO_PEOPLE = [
@@ -71,3 +71,18 @@ def _assign(cohort, *, supervisors, trainees) -> None:
 
 def _extend(people, cohorts) -> None:
     """Feature data (enrolments, submissions, certificates) added by later features."""
+    from lms.certificates.demo import seed_certificates
+    from lms.learning.demo import seed_learning
+
+    seed_learning(people)  # enrolments and some progress in the synced courses
+
+    from lms.roleplay.demo import seed_roleplays
+
+    seed_roleplays(people)  # role-plays waiting in the demo supervisors' grading queues
+
+    # avery@ (valid), jamie@ (expired) and drew@ (revoked), once the core course is synced
+    seed_certificates(people, cohorts, password=DEMO_PASSWORD)
+
+    from lms.orgs.demo import seed_orgs
+
+    seed_orgs(people, cohorts)  # supervised hours to review, a pending invitation

@@ -45,6 +45,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
 
 
+def _keep_protocol_headers(error: HTTPException, response) -> None:
+    """Headers the protocol requires with the error (Allow on 405, WWW-Authenticate on 401, ...)."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.setdefault(name, value)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -54,9 +61,12 @@ def register_error_handlers(app: Flask) -> None:
             response.status_code = status
             if status == 429 and error.response is not None and error.response.headers.get("Retry-After"):
                 response.headers["Retry-After"] = error.response.headers["Retry-After"]
+            _keep_protocol_headers(error, response)
             return response
         template = f"errors/{status}.html" if status in {400, 403, 404, 413, 429} else "errors/generic.html"
-        return render_template(template, error=error, status=status), status
+        response = app.make_response((render_template(template, error=error, status=status), status))
+        _keep_protocol_headers(error, response)
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

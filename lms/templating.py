@@ -16,9 +16,14 @@ NAVIGATION = [
     ("learning.catalog", _l("Courses")),
     ("certificates.mine", _l("My certificates")),
     ("practice.mine", _l("My hours")),
+    ("records.mine", _l("My record")),
+    ("practice.review", _l("Hours to review")),
+    ("certificates.review_queue", _l("CE to review")),
     ("roleplay.queue", _l("Grading")),
     ("orgs.cohorts", _l("Cohorts")),
     ("orgs.people", _l("People")),
+    ("certificates.index", _l("Certificates")),
+    ("certificates.api_keys", _l("API keys")),
     ("admin.home", _l("Administration")),
     ("certificates.verify", _l("Verify a certificate")),
 ]
@@ -38,7 +43,7 @@ def register(app: Flask) -> None:
             "navigation": navigation_for(current_user),
             "may_open": lambda endpoint: may_open(current_user, endpoint),
             "Role": Role,
-            "logout_form": LogoutForm() if current_user.is_authenticated else None,
+            "logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None,
             "program_name": app.config["LMS_PROGRAM_NAME"],
         }
 

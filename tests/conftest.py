@@ -63,12 +63,50 @@ def app(tmp_path, app_config):
     app = create_app(make_config(tmp_path, **app_config))
     app.test_client_class = FreshContextClient
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+        fresh_schema()
         yield app
         _db.session.remove()
-        _db.drop_all()
+        if not is_postgres():
+            _db.drop_all()
         _db.engine.dispose()
+
+
+def fresh_schema() -> None:
+    """An empty schema for each test.
+
+    SQLite in memory is new for every app, so creating it is cheap. On PostgreSQL the schema is
+    created once and emptied with one TRUNCATE per test, which is much faster than dropping and
+    creating every table; if a test dropped tables (the migration test does), it is rebuilt.
+    """
+    import sqlalchemy as sa
+
+    if not is_postgres():
+        _db.create_all()
+        return
+    if not _PG_SCHEMA_BUILT:
+        _rebuild_pg_schema()
+        return
+    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+    try:
+        with _db.engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except sa.exc.ProgrammingError:
+        _rebuild_pg_schema()
+
+
+_PG_SCHEMA_BUILT = False
+
+
+def _rebuild_pg_schema() -> None:
+    """Drop whatever a previous run or test left and build the current models' schema."""
+    import sqlalchemy as sa
+
+    global _PG_SCHEMA_BUILT
+    with _db.engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    _db.create_all()
+    _PG_SCHEMA_BUILT = True
 
 
 @pytest.fixture
@@ -125,3 +163,25 @@ def people(db):
         "other_supervisor": other_supervisor, "outsider_supervisor": outsider_supervisor,
         "org_admin": org_admin, "admin": admin, "cohort": cohort,
     }
+
+
+@pytest.fixture(scope="session")
+def shipped_courses():
+    """The shipped courses (courses/), parsed and validated once per test session."""
+    from lms.content.loader import load_courses
+
+    result = load_courses(ROOT / "courses")
+    if result.errors:
+        pytest.fail("the shipped courses fail `courses check`:\n" + "\n".join(str(e) for e in result.errors))
+    return result
+
+
+@pytest.fixture
+def courses(db, shipped_courses):
+    """The shipped courses synced into this test's database: {course slug: live CourseVersion}."""
+    from lms.learning.sync import sync_courses
+
+    outcomes, refusals = sync_courses(shipped_courses.courses)
+    assert not refusals, refusals
+    db.session.commit()
+    return {outcome.slug: outcome.course_version for outcome in outcomes}

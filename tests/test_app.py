@@ -82,6 +82,7 @@ def test_forms_refuse_a_missing_csrf_token(tmp_path):
         assert response.status_code == 400
         assert "CSRF" in response.get_data(as_text=True)
         db.drop_all()
+        db.engine.dispose()
 
 
 def test_500_page_hides_the_stack_trace(app, client):

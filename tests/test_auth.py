@@ -118,6 +118,7 @@ def test_rate_limits_can_be_switched_off(tmp_path):
             response = client.post("/auth/login", data={"email": "ghost@example.org", "password": "x"})
         assert response.status_code == 200
         _db.drop_all()
+        _db.engine.dispose()
 
 
 def test_login_ignores_an_offsite_next(client, auth, db):

@@ -12,7 +12,8 @@ from flask import Blueprint
 from lms import create_app
 from lms.auth.permissions import PUBLIC, SIGNED_IN, role_required
 from lms.models import Role
-from tests.conftest import make_config
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, make_config
 
 EXEMPT = {"static"}
 ROLES = [Role.TRAINEE, Role.SUPERVISOR, Role.ORG_ADMIN, Role.ADMIN]
@@ -68,7 +69,41 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize("route", guarded, ids=[f"{m} {e}" for e, m, _, _ in guarded])
 
 
-def test_every_route_declares_a_rule(app):
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory):
+    """One app, one set of people and one signed-in client per role for the whole walk:
+    a refused request changes nothing, so the walk need not rebuild the database per case."""
+    from lms.extensions import db
+    from tests.conftest import FreshContextClient, fresh_schema
+
+    app = create_app(make_config(tmp_path_factory.mktemp("walk-app")))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        fresh_schema()
+        org = factories.make_org("Walk org")
+        people = {
+            Role.TRAINEE: factories.make_user(Role.TRAINEE, org=org),
+            Role.SUPERVISOR: factories.make_user(Role.SUPERVISOR, org=org),
+            Role.ORG_ADMIN: factories.make_user(Role.ORG_ADMIN, org=org),
+            Role.ADMIN: factories.make_user(Role.ADMIN),
+        }
+        factories.make_cohort(org, supervisors=[people[Role.SUPERVISOR]], trainees=[people[Role.TRAINEE]])
+        db.session.commit()
+        clients = {"anonymous": app.test_client()}
+        for role, person in people.items():
+            client = app.test_client()
+            response = client.post("/auth/login", data={"email": person.email, "password": factories.PASSWORD})
+            assert response.status_code == 302, f"{role} could not log in"
+            clients[role] = client
+        yield app, clients
+        db.session.remove()
+        if not TEST_DATABASE_URL.startswith("postgresql"):
+            db.drop_all()
+        db.engine.dispose()
+
+
+def test_every_route_declares_a_rule(walk):
+    app, _ = walk
     assert routes_without_rule(app) == []
 
 
@@ -89,9 +124,9 @@ def test_the_walk_catches_a_route_without_a_rule(tmp_path):
     assert routes_without_rule(app) == ["extra.forgotten"]
 
 
-def test_anonymous_users_are_sent_to_log_in(client, route):
+def test_anonymous_users_are_sent_to_log_in(walk, route):
     endpoint, method, url, access = route
-    response = client.open(url, method=method)
+    response = walk[1]["anonymous"].open(url, method=method)
     if url.startswith("/api/"):
         assert response.status_code == 401
     else:
@@ -99,11 +134,8 @@ def test_anonymous_users_are_sent_to_log_in(client, route):
         assert "/auth/login" in response.headers["Location"]
 
 
-def test_wrong_roles_get_403(client, people, auth, route, role):
+def test_wrong_roles_get_403(walk, route, role):
     endpoint, method, url, access = route
-    person = {Role.TRAINEE: "trainee", Role.SUPERVISOR: "supervisor", Role.ORG_ADMIN: "org_admin",
-              Role.ADMIN: "admin"}[role]
-    auth.login(people[person])
-    response = client.open(url, method=method)
+    response = walk[1][role].open(url, method=method)
     assert response.status_code == 403
     assert b"stack" not in response.data.lower()

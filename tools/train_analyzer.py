@@ -42,9 +42,13 @@ if "lms" not in sys.modules:
 from lms.roleplay import analyzer as A  # noqa: E402
 from lms.roleplay import evaluation as E  # noqa: E402
 
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
-THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
+C_GRID = (0.1, 0.3, 1.0)
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.1, 0.81, 0.05))
+# Lowest probability threshold per head. Advice and information are rare and noisily coded in AnnoMI, so F1 alone
+# pushes their thresholds very low; on trainees' replies a false "advice" costs more (it can fail a max_advice target).
+THRESHOLD_FLOOR = {"advice": 0.5, "information": 0.3}
 MIN_DF = 2
+MIN_GROUPS = 3
 PRUNE = 1e-3
 
 
@@ -64,18 +68,31 @@ def head_data(utts, feats):
     }
 
 
-def prune_rare(feat_dicts, min_df=MIN_DF):
+def prune_rare(feat_dicts, groups, min_df=MIN_DF, min_groups=None):
+    """Keep features seen in >= min_df utterances of >= min_groups different transcripts (no memorising a transcript's
+    names and idioms)."""
+    min_groups = MIN_GROUPS if min_groups is None else min_groups
     df: dict[str, int] = {}
-    for f in feat_dicts:
+    seen: dict[str, set] = {}
+    for f, g in zip(feat_dicts, groups, strict=True):
         for k in f:
             df[k] = df.get(k, 0) + 1
-    keep = {k for k, n in df.items() if n >= min_df}
+            seen.setdefault(k, set()).add(g)
+    keep = {k for k, n in df.items() if n >= min_df and len(seen[k]) >= min_groups}
     return [{k: v for k, v in f.items() if k in keep} for f in feat_dicts]
 
 
-def fit(feat_dicts, y, C):
+def as_int32(X):
+    """liblinear wants 32-bit sparse indices; recent SciPy may build 64-bit ones."""
+    X = X.tocsr()
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int32)
+    return X
+
+
+def fit(feat_dicts, y, C, groups):
     vec = DictVectorizer()
-    X = vec.fit_transform(prune_rare(feat_dicts))
+    X = as_int32(vec.fit_transform(prune_rare(feat_dicts, groups)))
     if len(set(y)) < 2:
         return vec, None
     clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
@@ -86,7 +103,7 @@ def fit(feat_dicts, y, C):
 def predict_proba(vec, clf, feat_dicts, y_train_mean=0.5):
     if clf is None:
         return np.full(len(feat_dicts), y_train_mean)
-    return clf.predict_proba(vec.transform(feat_dicts))[:, 1]
+    return clf.predict_proba(as_int32(vec.transform(feat_dicts)))[:, 1]
 
 
 def f1(y, pred):
@@ -110,8 +127,10 @@ def rule_votes(utts):
         labels, _complex, hits, _ = rules_only.decide(u.text)
         votes.append(
             {
-                "question": bool(labels & {"open_question", "closed_question"}),
-                "reflection": bool(hits["stock_reflection"] or hits["feeling_reflection"] or hits["stock_reflection_q"]),
+                "question": bool(hits["open_prompt"] or hits["clear_question"]),
+                "reflection": bool(
+                    hits["stock_reflection"] or hits["feeling_reflection"] or hits["stock_reflection_q"]
+                ),
                 "advice": bool(hits["advice"]),
                 "information": bool(hits["information"]),
             }
@@ -132,9 +151,9 @@ def select(utts, feats, groups, votes, n_inner):
         for C in C_GRID:
             oof = np.zeros(len(rows))
             for tr, te in gkf.split(rows, y, g):
-                vec, clf = fit([feats[i] for i in rows[tr]], y[tr], C)
+                vec, clf = fit([feats[i] for i in rows[tr]], y[tr], C, g[tr])
                 oof[te] = predict_proba(vec, clf, [feats[i] for i in rows[te]], y[tr].mean())
-            for thr in THRESHOLDS:
+            for thr in (t for t in THRESHOLDS if t >= THRESHOLD_FLOOR.get(head, 0.0)):
                 pred = (oof >= thr).astype(int)
                 if head in votes[0]:
                     rule = np.asarray([votes[i][head] for i in rows], dtype=int)
@@ -149,17 +168,15 @@ def select(utts, feats, groups, votes, n_inner):
     return choice
 
 
-def train_heads(utts, feats, choice):
+def train_heads(utts, feats, groups, choice):
     data = head_data(utts, feats)
     heads = {}
     for head, (rows, y) in data.items():
-        vec, clf = fit([feats[i] for i in rows], y, choice[head]["C"])
+        vec, clf = fit([feats[i] for i in rows], y, choice[head]["C"], [groups[i] for i in rows])
         if clf is None:
             continue
         names = vec.get_feature_names_out()
-        weights = {
-            str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= PRUNE
-        }
+        weights = {str(n): round(float(w), 4) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= PRUNE}
         heads[head] = {
             "intercept": round(float(clf.intercept_[0]), 4),
             "threshold": choice[head]["threshold"],
@@ -170,15 +187,38 @@ def train_heads(utts, feats, choice):
 
 
 def main(argv=None):
+    global MIN_GROUPS, C_GRID
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="?", default="/work/shared/data/annomi-dev.csv")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--inner", type=int, default=4)
     parser.add_argument("--context", action="store_true", help="experiment: add features of the client's previous line")
     parser.add_argument("--no-write", action="store_true", help="report CV figures only")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="experiment: override a decision setting of lms.roleplay.analyzer, e.g. COMPLEX_MODE=model",
+    )
+    parser.add_argument("--floor", action="append", default=[], metavar="HEAD=P", help="experiment: threshold floor")
+    parser.add_argument("--C", dest="c_grid", help="experiment: comma-separated grid of inverse L2 strengths")
+    parser.add_argument(
+        "--min-groups", type=int, default=MIN_GROUPS, help="features must occur in this many transcripts"
+    )
+    parser.add_argument("--dump", help="experiment: write the held-out predictions to this JSON-lines file")
     parser.add_argument("--out", default=str(A.MODEL_PATH))
     args = parser.parse_args(argv)
 
+    MIN_GROUPS = args.min_groups
+    if args.c_grid:
+        C_GRID = tuple(float(c) for c in args.c_grid.split(","))
+    for item in args.set:
+        name, value = item.split("=", 1)
+        setattr(A, name, json.loads(value) if value[:1] in "0123456789tf[{" else value)
+    for item in args.floor:
+        head, value = item.split("=", 1)
+        THRESHOLD_FLOOR[head] = float(value)
     started = time.time()
     utts = E.load_utterances(args.csv)
     feats = [A.features(u.text, u.previous if args.context else None) for u in utts]
@@ -194,17 +234,30 @@ def main(argv=None):
     for k, (tr, te) in enumerate(outer.split(idx, groups=groups)):
         sub = [utts[i] for i in tr]
         choice = select(sub, [feats[i] for i in tr], [groups[i] for i in tr], [votes[i] for i in tr], args.inner)
-        model = {"heads": train_heads(sub, [feats[i] for i in tr], choice)}
+        model = {"heads": train_heads(sub, [feats[i] for i in tr], [groups[i] for i in tr], choice)}
         analyzer = A.Analyzer(model)
         for i in te:
-            labels, complex_reflection, _h, _p = analyzer.decide(utts[i].text, utts[i].previous if args.context else None)
+            labels, complex_reflection, _h, _p = analyzer.decide(
+                utts[i].text, utts[i].previous if args.context else None
+            )
             pred[i] = E.analyzer_predictions(labels, complex_reflection)
-        print(f"fold {k + 1}: " + ", ".join(f"{h} C={c['C']} t={c['threshold']}" for h, c in choice.items()), file=sys.stderr)
+        print(
+            f"fold {k + 1}: " + ", ".join(f"{h} C={c['C']} t={c['threshold']}" for h, c in choice.items()),
+            file=sys.stderr,
+        )
     cv = E.prf(gold, pred)
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            for u, p in zip(utts, pred, strict=True):
+                row = {"id": f"{u.transcript_id}/{u.utterance_id}", "text": u.text, "previous": u.previous}
+                fh.write(json.dumps({**row, "gold": sorted(u.gold), "pred": sorted(p)}) + "\n")
     baseline = E.prf(gold, [E.baseline_predict(u.text) for u in utts])
     rules_only = E.prf(gold, E.predict(A.Analyzer(None), utts))
 
-    print(f"\n{'task':<20}{'support':>8}  {'baseline F1':>12}  {'rules only F1':>14}  {'CV P':>6} {'CV R':>6} {'CV F1':>6}")
+    print(
+        f"\n{'task':<20}{'support':>8}  {'baseline F1':>12}  {'rules only F1':>14}  "
+        f"{'CV P':>6} {'CV R':>6} {'CV F1':>6}"
+    )
     for task in E.TASKS:
         m = cv[task]
         print(
@@ -215,14 +268,26 @@ def main(argv=None):
     if args.no_write:
         return
     choice = select(utts, feats, groups, votes, args.folds)
-    heads = train_heads(utts, feats, choice)
+    heads = train_heads(utts, feats, groups, choice)
     model = {
         "format": 1,
         "description": (
             "logistic-regression heads over word n-gram and rule features, trained on AnnoMI dev "
             f"({len(utts)} deduplicated counsellor utterances, even transcript ids) by tools/train_analyzer.py"
         ),
-        "features": {"context": bool(args.context), "min_df": MIN_DF, "prune_below": PRUNE},
+        "features": {
+            "context": bool(args.context),
+            "min_df": MIN_DF,
+            "min_transcripts": MIN_GROUPS,
+            "prune_below": PRUNE,
+        },
+        "settings": {
+            "threshold_floor": THRESHOLD_FLOOR,
+            "C_grid": C_GRID,
+            "NO_MARK_QUESTION_P": A.NO_MARK_QUESTION_P,
+            "COMPLEX_MODE": A.COMPLEX_MODE,
+            "NON_REFLECTIVE_INFORMATION": A.NON_REFLECTIVE_INFORMATION,
+        },
         "cv_meta": {"folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id"},
         "cv": cv,
         "cv_baseline": baseline,
@@ -232,7 +297,10 @@ def main(argv=None):
     Path(args.out).write_text(json.dumps(model, indent=0, sort_keys=False) + "\n", encoding="utf-8")
     size = Path(args.out).stat().st_size
     n_weights = sum(len(h["weights"]) for h in heads.values())
-    print(f"\nwrote {args.out}: {n_weights} weights, {size / 1024:.0f} KiB, {time.time() - started:.0f} s", file=sys.stderr)
+    print(
+        f"\nwrote {args.out}: {n_weights} weights, {size / 1024:.0f} KiB, {time.time() - started:.0f} s",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -106,3 +106,68 @@ def can_view_progress(user, trainee) -> bool:
         and user.organization_id is not None
         and user.organization_id == trainee.organization_id
     )
+
+
+def supervises_cohort(supervisor, cohort_id: int) -> bool:
+    """Whether `supervisor` is assigned to the cohort `cohort_id`."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.models import cohort_supervisors
+
+    query = sa.select(sa.literal(1)).where(
+        cohort_supervisors.c.cohort_id == cohort_id, cohort_supervisors.c.user_id == supervisor.id
+    )
+    return db.session.execute(query).first() is not None
+
+
+def can_manage_organization(user, organization_id: int | None) -> bool:
+    """Invitations, cohorts and accounts of an organization: its administrators and administrators."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (
+        user.role == Role.ORG_ADMIN
+        and user.organization_id is not None
+        and user.organization_id == organization_id
+    )
+
+
+def can_view_cohort(user, cohort) -> bool:
+    """A cohort's dashboard: the supervisors assigned to it, its organization's administrators, admins."""
+    if can_manage_organization(user, cohort.organization_id):
+        return True
+    return user.is_authenticated and user.role == Role.SUPERVISOR and supervises_cohort(user, cohort.id)
+
+
+def can_review_hours(user, trainee) -> bool:
+    """Supervised practice hours: a supervisor of one of the trainee's cohorts, or an administrator."""
+    if not user.is_authenticated or user.id == trainee.id:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SUPERVISOR and supervises(user, trainee.id)
+
+
+def can_grade_roleplay(user, trainee) -> bool:
+    """Grading a trainee's role-play: supervisors of their cohorts and administrators."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SUPERVISOR and user.id != trainee.id and supervises(user, trainee.id)
+
+
+def can_calibrate(user, submission) -> bool:
+    """A calibration sample, shown without the trainee's name: supervisors of the trainee's organization
+    (an administrator chose to share it for calibration) and administrators."""
+    if not user.is_authenticated or not submission.is_calibration:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (
+        user.role == Role.SUPERVISOR
+        and user.organization_id is not None
+        and user.organization_id == submission.trainee.organization_id
+    )

@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.auth.permissions import public, signed_in
+from lms.models import Role
 
 bp = Blueprint("main", __name__)
 
@@ -19,4 +20,33 @@ def index():
 @bp.get("/dashboard")
 @signed_in
 def dashboard():
-    return render_template("main/dashboard.html")
+    if current_user.role == Role.TRAINEE:
+        return trainee_dashboard()
+    return staff_dashboard()
+
+
+def staff_dashboard():
+    """Supervisors, organization administrators and administrators: their cohorts with completion."""
+    from lms.orgs.dashboards import cohort_summaries
+    from lms.orgs.services import visible_cohorts
+
+    cohorts = visible_cohorts(current_user)
+    return render_template("main/dashboard.html", cohort_summaries=cohort_summaries(cohorts[:12]),
+                           more_cohorts=max(0, len(cohorts) - 12))
+
+
+def trainee_dashboard():
+    """Each enrolled course with its progress and module statuses, and where to continue."""
+    from lms.learning import links
+    from lms.learning.services import trainee_dashboard as courses_of
+
+    courses = [
+        {
+            "progress": progress,
+            "continue_url": links.continue_url(progress),
+            "where": links.describe(progress, progress.enrolment.last_url)
+            or links.next_step_label(progress.next_step),
+        }
+        for progress in courses_of(current_user)
+    ]
+    return render_template("main/dashboard.html", courses=courses)

@@ -56,6 +56,8 @@ class Certificate(Base):
     status_list_index: so.Mapped[int] = so.mapped_column(unique=True)
     pdf_path: so.Mapped[str | None] = so.mapped_column(sa.String(300))
     pdf_rendered_at: so.Mapped[datetime | None]
+    # When the holder confirmed (or corrected) the name printed on the certificate.
+    name_confirmed_at: so.Mapped[datetime | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     user: so.Mapped["User | None"] = so.relationship()
@@ -73,6 +75,10 @@ class Certificate(Base):
 
 class ContinuingEducation(Base):
     __tablename__ = "continuing_education"
+    __table_args__ = (
+        # A completed CE course is credited once; outside activities (no course version) are not limited.
+        sa.UniqueConstraint("user_id", "course_version_id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -83,7 +83,7 @@ class ReplyAnalysis:
 
 
 class TargetCheck(NamedTuple):
-    """One feedback target: ``value`` compared with ``target`` (``>=`` for ratios and ``min_*``, ``<=`` for ``max_*``)."""
+    """One feedback target: ``value`` against ``target`` (``>=`` for ratios and ``min_*``, ``<=`` for ``max_*``)."""
 
     name: str
     value: float | None
@@ -186,7 +186,9 @@ class _Text:
         self.all_tokens = [t for toks in self.sent_tokens for t in toks if t != "?"]
 
 
-def features(text: str | _Text, previous: str | None = None) -> dict[str, float]:
+def features(
+    text: str | _Text, previous: str | None = None, hits: Mapping[str, str | None] | None = None
+) -> dict[str, float]:
     """Sparse binary features of a reply for the logistic-regression heads.
 
     ``previous`` (the other person's preceding line) is accepted for experiments; the shipped model does not use it.
@@ -225,13 +227,15 @@ def features(text: str | _Text, previous: str | None = None) -> dict[str, float]
         feats["has?"] = 1.0
     if t.questions:
         feats["qsent"] = 1.0
+        i = t.questions[-1]
+        feats["qsub=" + str(_question_subtype(t.sentences[i], t.sent_tokens[i]))] = 1.0
     n_you = sum(1 for w in words if w in _YOU)
     n_me = sum(1 for w in words if w in _ME)
     feats["you=" + _bucket(n_you, (0, 1, 2, 4))] = 1.0
     feats["me=" + _bucket(n_me, (0, 1, 3))] = 1.0
     if any(ch.isdigit() for ch in t.norm):
         feats["digit"] = 1.0
-    for name, found in _rule_hits(t).items():
+    for name, found in (hits if hits is not None else _rule_hits(t)).items():
         if found:
             feats["R:" + name] = 1.0
     if previous is not None:
@@ -290,7 +294,8 @@ _STOCK_REFLECTION = _rx(
     r"\b(?:so|and) (?:what )?you(?:'re| are) saying\b",
     r"\bwhat i(?:'m| am) hearing\b",
     r"\bi(?:'m| am)? hearing (?:you|that)\b",
-    r"\bi hear (?:you|that)\b",
+    r"\bi (?:can )?hear (?:you|that|how|what|the)\b",
+    r"\bi can (?:see|tell|hear) (?:that |how (?:much )?)?(?:you|you're|you've|this|it)\b",
     r"\bif i(?:'m| am)? (?:understand|understanding|hearing) (?:you|this|that|correctly|right)",
     r"\byou(?:'re| are)? (?:feel|feeling|felt)\b",
     r"\byou(?:'ve| have) been feeling\b",
@@ -340,7 +345,8 @@ _COMPLEX_CUE = _rx(
 )
 
 _AFFIRMATION = _rx(
-    r"\byou(?:'ve| have) (?:really |clearly |already |also )*(?:worked (?:so |really )?hard|been working (?:so |really )?"
+    r"\byou(?:'ve| have) (?:really |clearly |already |also )*"
+    r"(?:worked (?:so |really )?hard|been working (?:so |really )?"
     r"hard|done (?:a lot|so much|a great|an amazing|really well|well|the hard)|made (?:real |a lot of |so much |"
     r"some )?(?:progress|changes|a big step|it through)|come (?:a long way|so far)|shown|put (?:in )?(?:a lot|so much)|"
     r"managed to|kept (?:going|at it|trying)|taken (?:a big|an important|a brave|the first)|survived|stuck with|"
@@ -348,13 +354,13 @@ _AFFIRMATION = _rx(
     r"\b(?:that|it|this) (?:took|takes) (?:a lot of |real |so much |some )?(?:courage|guts|strength|bravery|"
     r"determination|commitment|effort|work)\b",
     r"\b(?:that|it|this) (?:took|takes) a lot\b",
-    r"\byou(?:'re| are) (?:really |so |very |clearly |obviously |a )*(?:strong|brave|resourceful|committed|determined|"
-    r"resilient|persistent|courageous|capable|thoughtful|caring|survivor|fighter|a good (?:dad|mom|father|mother|"
-    r"friend|parent))\b",
+    r"\byou(?:'re| are) (?:really |so |very |clearly |obviously |such |a )*"
+    r"(?:strong|brave|resourceful|committed|determined|resilient|persistent|courageous|capable|thoughtful|caring|"
+    r"survivor|fighter|a good (?:dad|mom|father|mother|friend|parent))\b",
     r"\bi (?:really )?admire\b",
     r"\byou (?:should|can|could) be (?:really |very )?proud\b",
     r"\bi(?:'m| am) (?:really |so |very )?(?:impressed|proud of you)\b",
-    r"\b(?:good for you|well done|great job|nice work|good job)\b",
+    r"(?<!be )(?<!it's )\bgood for you\b(?! to\b)|\bwell done\b|(?<!a )(?<!the )\b(?:great|good) job\b|\bnice work\b",
     r"\b(?:that's|that is|what) (?:a |such a )?(?:big|huge|real|great|important|brave|courageous) "
     r"(?:step|accomplishment|achievement|strength|thing to do)\b",
     r"\bshows? (?:how much you|that you (?:care|really|are|have)|real (?:strength|courage)|a lot of (?:strength|"
@@ -364,9 +370,11 @@ _AFFIRMATION = _rx(
     r"\bthanks for (?:sharing|telling me|trusting|being (?:so )?(?:honest|open)|opening up)\b",
 )
 
-_ADVICE = _rx(
-    r"\byou (?:really |just |probably |definitely |absolutely |honestly |seriously )*(?:should(?!n't)|ought to|need to|"
-    r"have to|must|gotta|got to|had better|'d better|better)\b(?! be (?:really |very |so )?proud)",
+# Advice in any sentence, questions included ("Have you tried ...?", "Why don't you ...?").
+_ADVICE_ANY = _rx(
+    r"\byou (?:really |just |probably |definitely |absolutely |honestly |seriously )*(?:should(?!n't)|ought to|"
+    r"had better|'d better)\b(?! be (?:really |very |so )?proud)",
+    r"\bshouldn't you\b",
     r"\byou'd (?:really |just )?(?:better|be better off)\b",
     r"\bhave you (?:ever )?(?:tried|considered \w+ing|thought (?:about|of) \w+ing)\b",
     r"\bwhy (?:don't|do not|can't) you\b",
@@ -375,6 +383,15 @@ _ADVICE = _rx(
     r"\bi'd (?:suggest|recommend|advise)\b",
     r"\bmy (?:advice|suggestion|recommendation)\b",
     r"\bif i were you\b",
+    r"\bwhat if you (?:tried|just|started|stopped|went|called|talked)\b",
+    r"\b(?:can't|couldn't) you just\b",
+    r"^(?:(?:so|and|well|okay|ok|then|but),?\s+)*maybe (?:just )?try\b",
+)
+# Advice only in statements: in a question these ask about the person's situation ("Do you need to work?",
+# "Is there anyone you could talk to?").
+_ADVICE_STATEMENT = _rx(
+    r"\byou (?:really |just |probably |definitely |absolutely |honestly |seriously )*(?:need to|have to|must|gotta|"
+    r"got to|better)\b",
     r"\bwhat you (?:need|have|ought|should|want) (?:to do )?is\b",
     r"\bthe (?:best|only|first) thing (?:to do |you can do |you should do |for you )?is\b",
     r"\bmake sure (?:you|to)\b",
@@ -383,13 +400,30 @@ _ADVICE = _rx(
     r"\byou might want to\b",
     r"\bit (?:might|would|could|may) (?:help|be (?:good|better|a good idea|helpful|wise)) (?:to|if you|for you to)\b",
     r"\bit'd (?:help|be (?:good|better|a good idea|helpful)) (?:to|if you)\b",
-    r"\bwhat if you (?:tried|just|started|stopped|went|called|talked)\b",
-    r"\btry (?:to|not to|and|\w+ing)\b",
+    r"\btry (?:to|not to|and|some|a|an|the|this|that|it|out|\w+ing)\b",
     r"\bjust (?:ignore|get over|relax|stop|try|move on|let it go|focus|tell (?:him|her|them))\b",
-    r"^(?:(?:so|and|well|okay|ok|now|then|but|honestly),?\s+)*(?:please |just |definitely |really )?"
+    r"^(?:(?:so|and|well|okay|ok|now|then|but|honestly|maybe),?\s+)*(?:please |just |definitely |really )?"
     r"(?:go|stop|take (?!your time)|get|quit|avoid|start|put|drink|eat|exercise|sleep|breathe|relax|leave|find|write|"
     r"keep|cut|join|ask|delete|block|throw|pour|tell (?:him|her|them|your)|don't (?!worry)(?!know)\w+|do not \w+|"
     r"never \w+|think about|remember to|consider|focus on)\b",
+)
+_ADVICE = re.compile(_ADVICE_ANY.pattern + "|" + _ADVICE_STATEMENT.pattern)
+_DISGUISED_ADVICE = re.compile(
+    r"\bwhy (?:don't|do not|can't|cannot|wouldn't) you\b|\bwhy not\b"
+    r"|^(?:(?:so|and|well|okay|ok),?\s+)*maybe (?:just )?try\b"
+)
+# A bare acknowledgement ("Yeah, I get that.") gives neither information nor advice.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:yeah|yes|okay|ok|right|sure|mm-hmm|mm|hmm|uh-huh|oh|ah|wow|so),?\s*)*"
+    r"(?:i (?:get|see|understand|hear|know)(?: (?:that|it|you|what you mean))?|got it|(?:that )?makes sense|of course)"
+    r"[\s.!]*$"
+)
+# Autonomy support and collaboration ("You don't have to decide today", "Let's look at it together"): not reflections.
+_AUTONOMY = _rx(
+    r"\byou (?:don't|do not) have to\b",
+    r"\b(?:it's|it is) (?:okay|ok|alright|all right|fine) (?:to|if)\b",
+    r"\b(?:up to you|your (?:choice|call|decision)|take your time|no rush|no pressure)\b",
+    r"^(?:(?:so|and|well|okay|ok|now|maybe),?\s+)*(?:let's|let us|we (?:could|can) (?:try|look|talk|start|work))\b",
 )
 _ADVICE_EXCLUDE = re.compile(r"\byou don't have to\b|\byou do not have to\b|\bup to you\b")
 
@@ -398,8 +432,8 @@ _INFORMATION = _rx(
     r"\b(?:studies|research) (?:found|find)\b",
     r"\b988\b",
     r"\b(?:life ?line|hotline|crisis (?:line|text line|center|team)|warm ?line|helpline)\b",
-    r"\b(?:it's|it is|that's|that is) (?:really |very |quite |pretty )?(?:common|normal|typical|usual) "
-    r"(?:for|to|when)\b",
+    r"\b(?:is|are|it's|that's) (?:really |very |quite |pretty |so |actually )?(?:common|normal|typical|usual) "
+    r"(?:for|to|when|after|in|among|with)\b",
     r"\b(?:many|most|a lot of|lots of) (?:people|folks|others|of us)(?: in recovery)? (?:find|experience|have|feel|"
     r"go through|struggle|notice|say|report|get)\b",
     r"\b(?:there's|there is|there are) (?:a |an |some |several |free |local |peer )*(?:support )?(?:group|program|"
@@ -418,8 +452,8 @@ _INFORMATION = _rx(
 )
 
 _MINIMIZING = _rx(
-    r"(?:^|[,;] |\band |\bbut )at least (?!(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|once|twice|a few|"
-    r"some|a couple|half|for now|try|consider|think))",
+    r"(?:^|[,;] |\band |\bbut |\bwell,? )at least (?:you|your|it|it's|he|she|they|we|that|this|there|the|nobody|"
+    r"no one|nothing)\b",
     r"\b(?:it|things|that|this) could (?:always )?(?:be|have been) (?:a lot |much |so much )?worse\b",
     r"\bcould be worse\b",
     r"\b(?:don't|do not|dont|no need to|try not to) (?:you )?worry\b",
@@ -448,14 +482,25 @@ _MINIMIZING = _rx(
 )
 
 _LABEL_TERMS = (
-    r"addicts?|junkies?|druggies?|alcoholics?|crackheads?|tweakers?|drunks?|schizophrenics?|psychos?|psychotics?|"
-    r"lunatics?|maniacs?|nut ?jobs?|nutcases?|retards?|the (?:mentally ill|insane)|(?:a|the) bipolar|bipolars|"
-    r"borderlines?|frequent flyers?"
+    r"addicts?|junkies?|druggies?|alcoholics|(?:an|the|a|typical|functioning) alcoholic"
+    r"(?! (?:drinks?|beverages?|content|parents?))|crackheads?|tweakers?|drunks|(?:a|an|the|old) drunk(?! driv)|"
+    r"schizophrenics?|psychos?|psychotics?|lunatics?|maniacs?|nut ?jobs?|nutcases?|retards?|"
+    r"the (?:mentally ill|insane)|(?:a|the) bipolar|bipolars|borderlines?|frequent flyers?"
 )
-_JUDGMENT = _rx(
+# Labels that define a person by a diagnosis or substance use, and clinical jargon: always flagged, even when quoted.
+_JUDGMENT_LABELS = _rx(
     r"\b(?:" + _LABEL_TERMS + r")\b",
     r"\bnon-? ?compliant\b|\bnot (?:being )?compliant\b|\bnoncompliance\b|\bnon-compliance\b",
     r"\b(?:in denial|drug[- ]seeking|attention[- ]seeking|manipulative|drama queen)\b",
+    r"\bcommitted suicide\b",
+    r"\b(?:stay|stayed|staying|get|getting|got|been|are you|were you|you're|you were|still|be) clean\b",
+    r"\bdirty (?:urine|drug test|test|screen|ua|sample)\b",
+    r"\b(?:test|tested|came back|urine) (?:was |is |came back )?dirty\b",
+    r"\bmental case\b",
+)
+# Judging words and blaming questions; not flagged when the trainee reports what others think ("you worry people
+# will think you're crazy").
+_JUDGMENT_WORDS = _rx(
     r"\b(?:you're|you are|you sound|you seem|you're being|you were being|that's|that is|that was|this is|how|it's|"
     r"he's|she's|they're|sounds) (?:so |really |totally |just |being |kind of |a bit |pretty |completely |absolutely )*"
     r"(?:crazy|insane|nuts|mental|dramatic|overdramatic|hysterical|paranoid|irrational|unreasonable|childish|lazy|"
@@ -463,15 +508,10 @@ _JUDGMENT = _rx(
     r"too sensitive|oversensitive|overreacting|out of your mind|out of control|wrong to feel)\b",
     r"\b(?:you're|you are) (?:just |totally |completely )?overreacting\b",
     r"\bwhat were you thinking\b",
-    r"\bhow could you\b",
+    r"\bhow could you (?:do|say|let|be so|even|ever|possibly|think)\b",
     r"\bwhy (?:would|on earth would|in the world would) you (?:ever )?\w+",
     r"\bshame on you\b",
     r"\byou should (?:be ashamed|know better)\b",
-    r"\bcommitted suicide\b",
-    r"\b(?:stay|stayed|staying|get|getting|got|been|are you|were you|you're|you were|still|be) clean\b",
-    r"\bdirty (?:urine|drug test|test|screen|ua|sample)\b",
-    r"\b(?:test|tested|came back|urine) (?:was |is |came back )?dirty\b",
-    r"\bmental case\b",
 )
 # "You might worry people think you're crazy" reports another's judgment; do not flag those.
 _JUDGMENT_REPORTED = re.compile(
@@ -516,11 +556,18 @@ _LISTENING_I = re.compile(
     r"think you|believe you|know (?:that|this|it)|will)|i'm (?:hearing|wondering|curious|glad|sorry|not sure|here|"
     r"noticing|going to)|i am (?:hearing|wondering|curious|glad|sorry|here)|i'd (?:like|love) to|let me)\b"
 )
-_NARRATIVE = re.compile(
-    r"\b(?:i|my|me|myself|mine|i'm|i've|i'd|i'll)\b.*\b(?:was|were|had|used to|went|got|did|felt|started|stopped|"
-    r"lost|spent|tried|found|thought|remember|been|when i|years|ago|back then|my (?:own )?(?:recovery|story|life|"
-    r"family|mom|dad|mother|father|wife|husband|partner|kids?|son|daughter|brother|sister|ex|job|boss|diagnosis|"
-    r"addiction|drinking|using|depression|anxiety|first))\b"
+# A line of the speaker's own story: "I" as the subject of a past or personal-history verb, "when I ...",
+# "my recovery", "years ago" - not "I noticed ...", "I was wondering ...", "I think ...".
+_NARRATIVE = _rx(
+    r"\bi (?:was|were|had|used to|went|got|did|felt|started|stopped|lost|spent|tried|found|struggled|relapsed|drank|"
+    r"used|grew up|moved|left|quit|ended up|couldn't|didn't|wasn't|hit|remember when)\b"
+    r"(?! (?:wondering|thinking|hoping|going to|gonna|just|curious|concerned|worried about you|noticing|told|asked))",
+    r"\bi(?:'ve| have) (?:been (?:sober|clean|in recovery|through|there|in your shoes)|struggled|lost|relapsed)\b",
+    r"\bwhen i (?:was|first|started|got|had|finally|hit|lost|went)\b",
+    r"\bmy (?:own )?(?:recovery|story|addiction|drinking|using|depression|anxiety|diagnosis|illness|trauma|"
+    r"childhood|divorce|ex|first (?:year|time|meeting)|family|mom|dad|mother|father|parents|wife|husband|partner|"
+    r"kids?|son|daughter|brother|sister|sponsor)\b",
+    r"\b(?:years|months) ago\b|\bback then\b|\bback in the day\b",
 )
 
 
@@ -541,6 +588,13 @@ def _is_question_sentence(sentence: str, toks: list[str]) -> bool:
     return False
 
 
+def _leading_question_word(toks: list[str]) -> bool:
+    words = _content_start([w for w in toks if w != "?"])
+    return bool(words) and (
+        words[0] in _WH or words[0] in _AUX or words[0] in _OPEN_START or words[0] in _WH_CONTRACTED
+    )
+
+
 def _question_subtype(sentence: str, toks: list[str]) -> str | None:
     """'open', 'closed' or None (undecided) for one question sentence, from its form alone."""
     if _OPEN_PROMPT.search(sentence):
@@ -550,8 +604,6 @@ def _question_subtype(sentence: str, toks: list[str]) -> str | None:
     words = _content_start([w for w in toks if w != "?"])
     if not words:
         return None
-    if re.search(r"\bor\b[^?]*\?\s*$", sentence) and not re.search(r"\bor (?:what|how|anything|something)\b", sentence):
-        return "closed"
     head = " ".join(words[:3])
     if _CLOSED_HOW.match(head):
         return "closed"
@@ -577,17 +629,32 @@ def _rule_hits(t: _Text) -> dict[str, str | None]:
     statements = [s for i, s in enumerate(t.sentences) if i not in t.questions]
     hits: dict[str, str | None] = {}
     hits["open_prompt"] = _match(_OPEN_PROMPT, t.sentences)
-    hits["stock_reflection"] = _match(_STOCK_REFLECTION, statements)
-    hits["stock_reflection_q"] = _match(_STOCK_REFLECTION, [t.sentences[i] for i in t.questions])
-    hits["feeling_reflection"] = _match(_FEELING_REFLECTION, statements)
+    # A question by its form: a question mark after a leading question word or auxiliary ("Did you ...?").
+    hits["clear_question"] = next(
+        (
+            t.sentences[i]
+            for i in t.questions
+            if t.sentences[i].endswith("?")
+            and _question_subtype(t.sentences[i], t.sent_tokens[i])
+            and not _STOCK_REFLECTION.search(t.sentences[i])
+        ),
+        None,
+    )
+    reflective = [s for s in statements if not _MINIMIZING.search(s)]
+    hits["stock_reflection"] = _match(_STOCK_REFLECTION, reflective)
+    # "So you're feeling stuck?": a reflection with a question mark, not "How are you feeling about it?".
+    hits["stock_reflection_q"] = _match(
+        _STOCK_REFLECTION,
+        [t.sentences[i] for i in t.questions if not _leading_question_word(t.sent_tokens[i])],
+    )
+    hits["feeling_reflection"] = _match(_FEELING_REFLECTION, reflective)
     hits["you_statement"] = _match(_YOU_STATEMENT, statements)
     hits["complex_cue"] = _match(_COMPLEX_CUE, statements)
     hits["affirmation"] = _match(_AFFIRMATION, t.sentences)
-    advice = _match(_ADVICE, t.sentences)
-    if advice and _ADVICE_EXCLUDE.search(t.norm) and not _match(_ADVICE, [_ADVICE_EXCLUDE.sub(" ", t.norm)]):
-        advice = None
-    hits["advice"] = advice
-    hits["information"] = _match(_INFORMATION, t.sentences)
+    hits["advice"] = _match(_ADVICE_ANY, t.sentences) or _match(
+        _ADVICE_STATEMENT, [_ADVICE_EXCLUDE.sub(" ", s) for s in statements]
+    )
+    hits["information"] = _match(_INFORMATION, statements)
     hits["minimizing"] = _match(_MINIMIZING, t.sentences)
     hits["judgment"] = _judgment(t)
     hits["secrecy"] = _secrecy(t)
@@ -596,10 +663,18 @@ def _rule_hits(t: _Text) -> dict[str, str | None]:
 
 def _judgment(t: _Text) -> str | None:
     for s in t.sentences:
-        for m in _JUDGMENT.finditer(s):
-            before = s[: m.start()]
-            if _JUDGMENT_REPORTED.search(before) and not re.search(r"\b(?:addicts?|junkies?|schizophrenics?)\b", m.group(0)):
-                continue
+        found = _judgment_in(s)
+        if found:
+            return found
+    return None
+
+
+def _judgment_in(sentence: str) -> str | None:
+    m = _JUDGMENT_LABELS.search(sentence)
+    if m:
+        return m.group(0).strip(" ,")
+    for m in _JUDGMENT_WORDS.finditer(sentence):
+        if not _JUDGMENT_REPORTED.search(sentence[: m.start()]):
             return m.group(0).strip(" ,")
     return None
 
@@ -651,6 +726,27 @@ class _Head:
         return self.logit(feats) >= self.threshold_logit
 
 
+# Decision settings (tools/train_analyzer.py cross-validates them).
+NO_MARK_QUESTION_P = 0.6  # model probability needed for a question with no question form at all
+COMPLEX_MODE = "model_or_cue"  # "model" | "model_and_cue" | "model_or_cue"
+SHORT_REFLECTION_WORDS = 12  # a reflection this short, without a cue, needs SHORT_COMPLEX_P to count as complex
+SHORT_COMPLEX_P = 0.6
+NON_REFLECTIVE_INFORMATION = True  # an information sentence does not count as a reflection on the model's word
+
+
+def _non_reflective(sentence: str, information: bool = True) -> bool:
+    """A sentence that does something other than reflect (advice, judgment, minimizing, affirmation, information)."""
+    return bool(
+        _ADVICE.search(sentence)
+        or _judgment_in(sentence)
+        or _MINIMIZING.search(sentence)
+        or _SECRECY.search(sentence)
+        or (information and _INFORMATION.search(sentence))
+        or _AUTONOMY.search(sentence)
+        or (_AFFIRMATION.search(sentence) and not _FEELING_REFLECTION.search(sentence))
+    )
+
+
 HEADS = ("question", "open", "reflection", "complex", "advice", "information")
 
 
@@ -661,63 +757,95 @@ class Analyzer:
         self.model = model
         heads = (model or {}).get("heads", {})
         self.heads: dict[str, _Head] = {name: _Head(spec) for name, spec in heads.items() if name in HEADS}
+        # Decision settings travel with the weights they were validated with; module defaults otherwise.
+        settings = (model or {}).get("settings", {})
+        self.no_mark_question_p = float(settings.get("NO_MARK_QUESTION_P", NO_MARK_QUESTION_P))
+        self.complex_mode = settings.get("COMPLEX_MODE", COMPLEX_MODE)
+        self.non_reflective_information = bool(settings.get("NON_REFLECTIVE_INFORMATION", NON_REFLECTIVE_INFORMATION))
 
     # -- core -------------------------------------------------------------------------------------------------
     def decide(self, text: str, previous: str | None = None) -> tuple[set[str], bool, dict[str, str | None], dict]:
         """Labels, complex flag, rule hits and head probabilities; the notes are added by ``analyze``."""
-        t = _Text(text)
+        return self._decide(_Text(text), previous)
+
+    def _decide(self, t: _Text, previous: str | None = None) -> tuple[set[str], bool, dict[str, str | None], dict]:
         hits = _rule_hits(t)
         labels: set[str] = set()
         probs: dict[str, float] = {}
         if not t.all_tokens:
             return labels, False, hits, probs
-        feats = features(t, previous) if self.heads else {}
-        fired = {}
+        feats = features(t, previous, hits) if self.heads else {}
+        fired: dict[str, bool] = {}
         for name, head in self.heads.items():
             probs[name] = head.prob(feats)
             fired[name] = head.fires(feats)
 
-        # Questions: the model, or a question sentence by form (question mark, "tell me more ...").
-        is_question = fired.get("question", False) or bool(t.questions) or bool(hits["open_prompt"])
-        if not self.heads:
+        # Questions: the model, or a question by its form ("Did you ...?", "Tell me more about ...").
+        if self.heads:
+            by_model = fired.get("question", False)
+            if by_model and not t.questions and "?" not in t.norm:
+                # No question form at all ("What you share stays private ..."): ask the model to be surer.
+                by_model = probs["question"] >= max(self.heads["question"].threshold, self.no_mark_question_p)
+            is_question = by_model or bool(hits["open_prompt"] or hits["clear_question"])
+        else:
             is_question = bool(t.questions)
+        # "Why don't you call your sponsor?" is advice dressed as a question.
+        if (
+            t.questions
+            and not hits["open_prompt"]
+            and all(_DISGUISED_ADVICE.search(t.sentences[i]) for i in t.questions)
+        ):
+            is_question = False
         if is_question:
             subtype = None
-            for i in reversed(t.questions):  # the last question is the one the person will answer
-                subtype = _question_subtype(t.sentences[i], t.sent_tokens[i])
-                if subtype:
-                    break
-            if subtype is None:
-                subtype = "open" if fired.get("open", False) else "closed"
-            labels.add(f"{subtype}_question")
+            if hits["open_prompt"]:
+                subtype = "open"  # "Tell me more ...", "Could you say more ...", "I'm curious what ..."
+            elif "open" in fired:
+                subtype = "open" if fired["open"] else "closed"
+            else:
+                for i in reversed(t.questions):  # the last question is the one the person will answer
+                    subtype = _question_subtype(t.sentences[i], t.sent_tokens[i])
+                    if subtype:
+                        break
+            labels.add(f"{subtype or 'closed'}_question")
 
-        # Reflections: the model, or a stock phrase / feeling word in a statement.
-        reflection = fired.get("reflection", False) or bool(hits["stock_reflection"] or hits["feeling_reflection"])
-        if not self.heads and hits["you_statement"] and not (hits["advice"] or hits["affirmation"] or hits["judgment"]):
-            reflection = True
-        # "That sounds hard, doesn't it?"-style checks: a stock phrase in a question counts too.
-        if hits["stock_reflection_q"]:
-            reflection = True
-        statements = [s for i, s in enumerate(t.sentences) if i not in t.questions]
-        if reflection and not hits["stock_reflection"] and not hits["stock_reflection_q"] and not hits["feeling_reflection"]:
-            # The model fired without a phrase: don't let a reply made only of advice, judgment, minimizing,
-            # affirmation or questions pass for a reflection.
-            other = [s for s in statements if not self._non_reflective(s)]
-            if not other:
-                reflection = False
+        # Reflections: the model, or a stock phrase / feeling statement.
+        phrase = hits["stock_reflection"] or hits["feeling_reflection"] or hits["stock_reflection_q"]
+        if self.heads:
+            reflection = fired.get("reflection", False)
+            if reflection and not phrase:
+                # The model fired without a phrase: a reply made only of advice, judgment, minimizing, affirmation,
+                # information or questions does not pass for a reflection.
+                statements = [s for i, s in enumerate(t.sentences) if i not in t.questions]
+                reflection = any(not _non_reflective(s, self.non_reflective_information) for s in statements)
+        else:
+            reflection = bool(hits["you_statement"]) and not (hits["advice"] or hits["affirmation"] or hits["judgment"])
+        reflection = reflection or bool(phrase)
         complex_reflection = False
         if reflection:
             labels.add("reflection")
             if "complex" in fired:
-                complex_reflection = fired["complex"] or bool(hits["complex_cue"] and probs["complex"] > 0.3)
+                if self.complex_mode == "model":
+                    complex_reflection = fired["complex"]
+                elif self.complex_mode == "model_and_cue":
+                    complex_reflection = fired["complex"] and (bool(hits["complex_cue"]) or probs["complex"] >= 0.65)
+                else:
+                    complex_reflection = bool(hits["complex_cue"]) or fired["complex"]
+                    if complex_reflection and not hits["complex_cue"] and len(t.all_tokens) <= SHORT_REFLECTION_WORDS:
+                        # Short and without a cue of meaning or feeling: most are simple (64% in AnnoMI dev).
+                        complex_reflection = probs["complex"] >= max(self.heads["complex"].threshold, SHORT_COMPLEX_P)
             else:
                 complex_reflection = bool(hits["complex_cue"])
 
         if hits["affirmation"]:
             labels.add("affirmation")
-        if (fired.get("advice", False) and not _ADVICE_EXCLUDE.search(t.norm)) or hits["advice"]:
+        acknowledgement = bool(_ACKNOWLEDGEMENT.match(t.norm))
+        if (fired.get("advice", False) and not _ADVICE_EXCLUDE.search(t.norm) and not acknowledgement) or hits[
+            "advice"
+        ]:
             labels.add("advice")
-        if fired.get("information", False) or hits["information"]:
+        story = bool(_self_disclosure(t))
+        if (fired.get("information", False) and not acknowledgement and not story) or hits["information"]:
             labels.add("information")
         if hits["minimizing"]:
             labels.add("minimizing")
@@ -725,23 +853,13 @@ class Analyzer:
             labels.add("judgment")
         if hits["secrecy"]:
             labels.add("secrecy_promise")
-        if _self_disclosure(t):
+        if story:
             labels.add("self_disclosure")
         return labels, complex_reflection, hits, probs
 
-    @staticmethod
-    def _non_reflective(sentence: str) -> bool:
-        return bool(
-            _ADVICE.search(sentence)
-            or _JUDGMENT.search(sentence)
-            or _MINIMIZING.search(sentence)
-            or _SECRECY.search(sentence)
-            or (_AFFIRMATION.search(sentence) and not _FEELING_REFLECTION.search(sentence))
-        )
-
     def analyze(self, text: str, previous: str | None = None) -> ReplyAnalysis:
-        labels, complex_reflection, hits, probs = self.decide(text, previous)
         t = _Text(text)
+        labels, complex_reflection, hits, probs = self._decide(t, previous)
         notes = tuple(_note(label, hits, complex_reflection, t) for label in _NOTE_ORDER if label in labels)
         return ReplyAnalysis(
             labels=frozenset(labels),
@@ -783,12 +901,12 @@ def _note(label: str, hits: Mapping[str, str | None], complex_reflection: bool, 
     if label == "minimizing":
         return (
             f"Red flag - minimizing: {_quote(hits['minimizing'])}plays down what the person feels; validate first "
-            "(\"that makes sense given ...\") before any reassurance"
+            '("that makes sense given ...") before any reassurance'
         )
     if label == "self_disclosure":
         return (
             f"Self-disclosure: about {_self_disclosure(t)} words about your own story; keep it brief and "
-            "recovery-focused, then return the focus to the person (\"what might fit for you?\")"
+            'recovery-focused, then return the focus to the person ("what might fit for you?")'
         )
     if label == "advice":
         phrase = hits["advice"]
@@ -804,15 +922,16 @@ def _note(label: str, hits: Mapping[str, str | None], complex_reflection: bool, 
             "but open questions and reflections keep the person talking"
         )
     if label == "reflection":
-        phrase = hits["stock_reflection"] or hits["stock_reflection_q"] or hits["feeling_reflection"]
-        kind = (
-            "complex reflection: adds meaning or feeling to what was said"
-            if complex_reflection
-            else "simple reflection: gives back what was said"
+        phrase = _quote(hits["stock_reflection"] or hits["stock_reflection_q"] or hits["feeling_reflection"])
+        if complex_reflection:
+            return f"Complex reflection: {phrase}adds meaning or feeling to what the person said"
+        return (
+            f"Simple reflection: {phrase}gives back what the person said; "
+            "a complex reflection would add the feeling or meaning you hear"
         )
-        return f"Reflection ({kind}){': ' + repr(phrase).replace(chr(34), chr(39)) if phrase else ''}"
     if label == "affirmation":
-        return f"Affirmation: {_quote(hits['affirmation'])}recognizes a strength or an effort; keep it genuine and specific"
+        phrase = _quote(hits["affirmation"])
+        return f"Affirmation: {phrase}recognizes a strength or an effort; keep it genuine and specific"
     if label == "information":
         return (
             f"Information: {_quote(hits['information'])}gives facts or resources; check what the person already "
@@ -838,9 +957,10 @@ def default_analyzer() -> Analyzer:
     return Analyzer(load_model())
 
 
-def analyze_reply(text: str, previous: str | None = None) -> ReplyAnalysis:
-    """Label one reply. ``previous`` (the person's preceding line) is accepted but not used by the shipped model."""
-    return default_analyzer().analyze(text, previous)
+def analyze_reply(text: str) -> ReplyAnalysis:
+    """Label one reply on its own (the person's preceding line is not needed: in grouped cross-validation on AnnoMI it
+    added under two F1 points for reflections, see ``tools/train_analyzer.py --context``)."""
+    return default_analyzer().analyze(text)
 
 
 def analyze_transcript(
@@ -861,8 +981,10 @@ def analyze_transcript(
     engine = analyzer or default_analyzer()
     analyses = tuple(engine.analyze(r) for r in replies)
     counts = {label: sum(1 for a in analyses if label in a.labels) for label in LABELS}
-    questions = counts["open_question"] + counts["closed_question"] - sum(
-        1 for a in analyses if {"open_question", "closed_question"} <= a.labels
+    questions = (
+        counts["open_question"]
+        + counts["closed_question"]
+        - sum(1 for a in analyses if {"open_question", "closed_question"} <= a.labels)
     )
     reflections = counts["reflection"]
     complex_reflections = sum(1 for a in analyses if "reflection" in a.labels and a.complex_reflection)
@@ -886,10 +1008,7 @@ def analyze_transcript(
             checks.append(TargetCheck(name, value, target, met))
 
     flags = tuple(
-        RedFlag(i, label, note)
-        for i, a in enumerate(analyses)
-        for label, note in _label_notes(a)
-        if label in RED_FLAGS
+        RedFlag(i, label, note) for i, a in enumerate(analyses) for label, note in _label_notes(a) if label in RED_FLAGS
     )
     return TranscriptFeedback(
         analyses=analyses,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +105,9 @@ def load_utterances(csv_path: str | Path) -> list[Utterance]:
 def analyzer_predictions(labels: Iterable[str], complex_reflection: bool) -> frozenset[str]:
     """Map analyzer labels to the evaluation tasks."""
     labels = set(labels)
-    pred = {task for task in ("open_question", "closed_question", "reflection", "advice", "information") if task in labels}
+    pred = {
+        task for task in ("open_question", "closed_question", "reflection", "advice", "information") if task in labels
+    }
     if labels & {"open_question", "closed_question"}:
         pred.add("question")
     if "reflection" in labels and complex_reflection:
@@ -125,12 +127,15 @@ _B_QWORDS = frozenset(
     "what how why when where who which whose do does did is are was were can could would will have has should "
     "tell describe".split()
 )
+_B_FILLERS = frozenset("so and okay ok well yeah um uh mm hmm right now but".split())
 _B_OPEN = frozenset("what how why tell describe".split())
 _B_REFLECTION = re.compile(
     r"\b(?:it sounds like|sounds like|it seems like|you seem|you feel|you're feeling|you are feeling|so you|"
     r"what i'm hearing|you're saying|you are saying)\b"
 )
-_B_ADVICE = re.compile(r"\b(?:you should|you need to|have you tried|why don't you|i suggest|i recommend|you could try)\b")
+_B_ADVICE = re.compile(
+    r"\b(?:you should|you need to|have you tried|why don't you|i suggest|i recommend|you could try)\b"
+)
 _B_INFORMATION = re.compile(r"\d|\b(?:research|studies|percent|recommended|guidelines|information)\b")
 _B_WORD = re.compile(r"[a-z']+")
 
@@ -143,7 +148,7 @@ def baseline_predict(text: str) -> frozenset[str]:
     if "?" in norm or (words and words[0] in _B_QWORDS):
         pred.add("question")
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", norm) if "?" in s] or [norm]
-        first = _B_WORD.findall(sentences[-1])
+        first = [w for w in _B_WORD.findall(sentences[-1]) if w not in _B_FILLERS]
         pred.add("open_question" if first and first[0] in _B_OPEN else "closed_question")
     if _B_REFLECTION.search(norm):
         pred.add("reflection")
@@ -178,29 +183,25 @@ def prf(gold: list[frozenset[str]], pred: list[frozenset[str]], tasks: Iterable[
     return out
 
 
-def evaluate(
-    csv_path: str | Path,
-    analyzer: Analyzer | None = None,
-    predictor: Callable[[list[Utterance]], list[frozenset[str]]] | None = None,
-) -> dict:
+def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
     """Metrics of the shipped analyzer and the baseline on the AnnoMI CSV, plus the stored cross-validated figures."""
     engine = analyzer or default_analyzer()
     utterances = load_utterances(csv_path)
     gold = [u.gold for u in utterances]
     started = time.perf_counter()
-    shipped = predictor(utterances) if predictor else predict(engine, utterances)
+    decisions = [engine.decide(u.text) for u in utterances]
     elapsed = time.perf_counter() - started
+    shipped = [analyzer_predictions(labels, complex_reflection) for labels, complex_reflection, _h, _p in decisions]
     baseline = [baseline_predict(u.text) for u in utterances]
 
-    # Red-flag rules on professional counselling talk: how often they fire (AnnoMI does not annotate them).
+    # Rule-only labels on professional counselling talk: how often they fire (AnnoMI does not annotate them).
     flag_rates: dict[str, dict[str, float]] = {}
     for quality in sorted({u.mi_quality for u in utterances}):
-        subset = [u for u in utterances if u.mi_quality == quality]
-        labels = [engine.decide(u.text)[0] for u in subset]
+        labels = [d[0] for u, d in zip(utterances, decisions, strict=True) if u.mi_quality == quality]
         flag_rates[quality] = {
-            "utterances": len(subset),
+            "utterances": len(labels),
             **{
-                label: round(sum(1 for ls in labels if label in ls) / len(subset), 4)
+                label: round(sum(1 for ls in labels if label in ls) / len(labels), 4)
                 for label in ("minimizing", "judgment", "secrecy_promise", "self_disclosure", "affirmation")
             },
         }
@@ -214,7 +215,7 @@ def evaluate(
         "shipped_on_dev": prf(gold, shipped),
         "baseline": prf(gold, baseline),
         "cross_validated": model.get("cv"),
-        "cross_validated_baseline": model.get("cv_baseline"),
+        "cross_validated_meta": model.get("cv_meta"),
         "red_flag_rates": flag_rates,
         "ms_per_reply": round(1000 * elapsed / max(len(utterances), 1), 3),
     }
@@ -234,7 +235,15 @@ def format_report(metrics: Mapping) -> str:
     rows = [header]
     for task, title in TASKS.items():
         support = metrics["shipped_on_dev"][task]["support"]
-        rows.append((title, str(support), cell(metrics["baseline"], task), cell(cv, task), cell(metrics["shipped_on_dev"], task)))
+        rows.append(
+            (
+                title,
+                str(support),
+                cell(metrics["baseline"], task),
+                cell(cv, task),
+                cell(metrics["shipped_on_dev"], task),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         f"AnnoMI counsellor utterances: {metrics['utterances']} (deduplicated) in {metrics['transcripts']} transcripts",
@@ -247,11 +256,11 @@ def format_report(metrics: Mapping) -> str:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
     if cv:
-        folds = cv.get("_folds") if isinstance(cv, Mapping) else None
+        meta = metrics.get("cross_validated_meta") or {}
+        folds = f" ({meta['folds']} folds)" if meta.get("folds") else ""
         lines.append(
-            "Cross-validated: grouped by transcript_id"
-            + (f" ({folds} folds)" if folds else "")
-            + ", computed by tools/train_analyzer.py; the honest estimate for unseen transcripts."
+            f"Cross-validated: grouped by transcript_id{folds}, C and thresholds chosen inside each training fold, "
+            "computed by tools/train_analyzer.py; the honest estimate for unseen transcripts."
         )
     else:
         lines.append("Cross-validated: not available (no model file, or it holds no CV figures).")

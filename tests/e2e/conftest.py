@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from lms import create_app
+from lms.content.loader import load_courses
 from lms.extensions import db
-from tests.conftest import TEST_DATABASE_URL, make_config
+from lms.learning.sync import sync_courses
+from tests.conftest import ROOT, TEST_DATABASE_URL, make_config
 
 BROWSER_REQUIRED = os.environ.get("CI", "").lower() == "true" or os.environ.get("LMS_REQUIRE_BROWSER") == "1"
 INSTALL_HINT = "browser tests need Debian's chromium: sudo apt-get install chromium (then run make test again)"
@@ -60,9 +62,10 @@ def live_app(tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.create_all()
-        sync = app.extensions.get("lms_sync_courses")
-        if sync is not None:
-            sync()
+        result = load_courses(ROOT / "courses")
+        if result.errors:
+            pytest.fail("the shipped courses fail `courses check`:\n" + "\n".join(str(e) for e in result.errors))
+        sync_courses(result.courses)
         db.session.commit()
     yield app
     with app.app_context():

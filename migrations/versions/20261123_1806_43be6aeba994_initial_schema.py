@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4c1fc5f9f585
+Revision ID: 43be6aeba994
 Revises: 
-Create Date: 2026-11-23 16:39:03.219612
+Create Date: 2026-11-23 18:06:29.105937
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4c1fc5f9f585'
+revision = '43be6aeba994'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -156,6 +156,7 @@ def upgrade():
     sa.Column('status_list_index', sa.Integer(), nullable=False),
     sa.Column('pdf_path', sa.String(length=300), nullable=True),
     sa.Column('pdf_rendered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('name_confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_certificates_course_id_courses')),
     sa.ForeignKeyConstraint(['course_version_id'], ['course_versions.id'], name=op.f('fk_certificates_course_version_id_course_versions')),
@@ -208,7 +209,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['course_version_id'], ['course_versions.id'], name=op.f('fk_continuing_education_course_version_id_course_versions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_continuing_education_reviewed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_continuing_education_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_continuing_education'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_continuing_education')),
+    sa.UniqueConstraint('user_id', 'course_version_id', name=op.f('uq_continuing_education_user_id_course_version_id'))
     )
     with op.batch_alter_table('continuing_education', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_continuing_education_user_id'), ['user_id'], unique=False)

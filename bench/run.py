@@ -1,0 +1,445 @@
+"""The benchmark: seed, measure, compare each figure with its baseline from the same run.
+
+    make bench                                  # SQLite files in a temporary folder
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench
+    .venv/bin/python -m bench --scale 0.1 --duration 2     # a quick look
+
+Targets (issue "Production and scale", point 4), as ratios measured in the same run:
+  * the verification API serves at least half the requests per second of a minimal Flask endpoint
+    under the same gunicorn settings;
+  * each page's SQL statement count and latency at the large size stay within 1.5x of the small size;
+  * a certificate PDF renders within 2x of WeasyPrint's one-line page;
+  * bulk verification of 1,000 numbers takes under 1 second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench import measure
+from bench.measure import ROOT, StatementCounter, median_ms, percentile, timed
+from bench.report import NOT_PRESENT, Row, render_table, write_results
+from bench.seed import LARGE, PASSWORD, SMALL, Seeded, seed
+
+SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - a throwaway key for a local benchmark
+
+# (title, role to log in as, endpoints that may serve it: the first one present is measured)
+PAGES = [
+    ("Cohort dashboard", "supervisor", ["orgs.cohort", "orgs.cohort_dashboard", "orgs.dashboard"]),
+    ("Grading queue", "supervisor", ["roleplay.queue"]),
+    ("Lesson page", "trainee", ["learning.lesson"]),
+]
+PDF_ENDPOINTS = ["certificates.pdf", "certificates.download", "certificates.download_pdf"]
+VERIFY_ENDPOINT = "api.certificate"
+BULK_ENDPOINT = "api.verifications"
+
+
+@dataclass
+class Database:
+    size_name: str
+    url: str
+    instance: Path
+
+
+def database_urls(workdir: Path) -> dict[str, str]:
+    base = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    if not base:
+        return {name: f"sqlite:///{workdir / f'bench-{name}.sqlite3'}" for name in ("small", "large")}
+    url = sa.make_url(base)
+    if not url.drivername.startswith("postgresql"):
+        raise SystemExit("BENCH_DATABASE_URL must be a PostgreSQL URL (SQLite is the default)")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    urls = {}
+    with engine.connect() as connection:
+        for name in ("small", "large"):
+            database = f"{url.database}_bench_{name}"
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+            urls[name] = url.set(database=database).render_as_string(hide_password=False)
+    engine.dispose()
+    return urls
+
+
+def app_config(url: str, instance: Path) -> dict:
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": SECRET_KEY,
+        "INSTANCE_PATH": str(instance),
+        "DATA_DIR": str(instance / "files"),
+        "KEYS_DIR": str(instance / "keys"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "MAIL_BACKEND": "memory",
+        "LMS_BASE_URL": "http://127.0.0.1",
+    }
+    if url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    return config
+
+
+def server_env(url: str, instance: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "LMS_INSTANCE_PATH": str(instance),
+        "DATA_DIR": str(instance / "files"),
+        "FLASK_KEYS_DIR": str(instance / "keys"),
+        "RATELIMIT_ENABLED": "false",
+        "REDIS_URL": "",
+        "LMS_BASE_URL": "http://127.0.0.1",
+        "LMS_ENV": "development",
+    }
+
+
+def build_app(url: str, instance: Path):
+    from lms import create_app
+
+    return create_app(app_config(url, instance))
+
+
+def seed_database(url: str, instance: Path, size, password_hash: str) -> Seeded:
+    app = build_app(url, instance)
+    with app.app_context():
+        from lms.extensions import db
+
+        seeded = seed(app, size, password_hash=password_hash)
+        if url.startswith("sqlite"):
+            # Several gunicorn processes share the file: readers must not wait for the writer.
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        elif url.startswith("postgresql"):
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+def resolve(app, endpoints: list[str], values: dict) -> tuple[str | None, str]:
+    """The URL of the first endpoint present whose parameters we can fill, or (None, why not)."""
+    present = [e for e in endpoints if e in app.view_functions]
+    if not present:
+        return None, NOT_PRESENT
+    adapter = app.url_map.bind("127.0.0.1")
+    for endpoint in present:
+        for rule in app.url_map.iter_rules(endpoint):
+            if "GET" not in (rule.methods or ()):
+                continue
+            missing = [a for a in rule.arguments if a not in values]
+            if missing:
+                continue
+            return adapter.build(endpoint, {a: values[a] for a in rule.arguments}), endpoint
+    return None, f"n/a ({present[0]} needs parameters the bench does not seed)"
+
+
+def login(client, email: str) -> None:
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    if response.status_code != 302:
+        raise RuntimeError(f"could not log in as {email}: HTTP {response.status_code}")
+
+
+def measure_page(url_db: str, instance: Path, seeded: Seeded, title: str, role: str, endpoints: list[str],
+                 repeat: int) -> dict:
+    app = build_app(url_db, instance)
+    with app.app_context():
+        from lms.extensions import db
+
+        url, how = resolve(app, endpoints, seeded.url_values())
+        if url is None:
+            return {"missing": how}
+        client = app.test_client()
+        login(client, seeded.emails[role])
+        statuses = set()
+
+        def get():
+            response = client.get(url)
+            statuses.add(response.status_code)
+
+        times = timed(get, repeat=repeat, warmup=3)
+        with StatementCounter(db.engine) as counter:
+            get()
+        db.session.remove()
+        db.engine.dispose()
+    if statuses != {200}:
+        return {"missing": f"n/a ({url} answered HTTP {sorted(statuses)})"}
+    return {"url": url, "endpoint": how, "p50_ms": median_ms(times), "p90_ms": percentile(times, 90) * 1000,
+            "statements": counter.count}
+
+
+def page_rows(dbs: dict[str, Database], seeded: dict[str, Seeded], repeat: int, log) -> list[Row]:
+    rows = []
+    for title, role, endpoints in PAGES:
+        results = {}
+        for name in ("small", "large"):
+            database = dbs[name]
+            results[name] = measure_page(database.url, database.instance, seeded[name], title, role, endpoints,
+                                         repeat)
+        small, large = results["small"], results["large"]
+        if "missing" in small or "missing" in large:
+            note = small.get("missing") or large.get("missing")
+            rows.append(Row("Pages (large vs small data)", f"{title}: latency p50", "ms", None,
+                            "same page, small data", None, "<= 1.5x", None, note))
+            rows.append(Row("Pages (large vs small data)", f"{title}: SQL statements", "statements", None,
+                            "same page, small data", None, "<= 1.5x", None, note))
+            log(f"  {title}: {note}")
+            continue
+        log(f"  {title} ({large['url']}): small {small['p50_ms']:.1f} ms / {small['statements']} statements, "
+            f"large {large['p50_ms']:.1f} ms / {large['statements']} statements")
+        latency = Row("Pages (large vs small data)", f"{title}: latency p50", "ms", large["p50_ms"],
+                      "same page, small data", small["p50_ms"], "<= 1.5x")
+        latency.holds = latency.ratio is not None and latency.ratio <= 1.5
+        statements = Row("Pages (large vs small data)", f"{title}: SQL statements", "statements",
+                         large["statements"], "same page, small data", small["statements"], "<= 1.5x")
+        statements.holds = statements.ratio is not None and statements.ratio <= 1.5
+        rows += [latency, statements]
+    return rows
+
+
+# -- verification API under load, and bulk ----------------------------------------------------------
+
+
+def api_rows(database: Database, seeded: Seeded, args, log) -> list[Row]:
+    section = f"Verification API on gunicorn ({args.connections} connections)"
+    app = build_app(database.url, database.instance)
+    present = VERIFY_ENDPOINT in app.view_functions
+    bulk_present = BULK_ENDPOINT in app.view_functions
+    rows: list[Row] = []
+    with measure.gunicorn("bench.minimal_app:app", {}, "/ping") as base:
+        minimal = measure.load(base, ["/ping"], duration=args.duration, connections=args.connections,
+                               threads=args.threads, use_wrk=not args.no_wrk)
+    log(f"  minimal endpoint: {minimal.rps:,.0f} req/s, p50 {minimal.p50_ms:.2f} ms, p99 {minimal.p99_ms:.2f} ms "
+        f"({minimal.tool})")
+    if not present:
+        for figure, unit, baseline_value in (("requests per second", "req/s", minimal.rps),
+                                             ("latency p50", "ms", minimal.p50_ms),
+                                             ("latency p99", "ms", minimal.p99_ms)):
+            rows.append(Row(section, f"GET /api/v1/certificates/<number>: {figure}", unit, None,
+                            "minimal Flask endpoint", baseline_value, ">= 0.5x" if unit == "req/s" else ""))
+    numbers = seeded.numbers[:1000] or ["PSS-0000-0000-0000-0"]
+    bulk_ms: list[float] = []
+    with measure.gunicorn("lms:create_app()", server_env(database.url, database.instance), "/auth/login") as base:
+        if present:
+            with app.test_request_context():
+                from flask import url_for
+
+                paths = [url_for(VERIFY_ENDPOINT, number=n) for n in numbers]
+            api = measure.load(base, paths, duration=args.duration, connections=args.connections,
+                               threads=args.threads, use_wrk=not args.no_wrk)
+            log(f"  verification API: {api.rps:,.0f} req/s, p50 {api.p50_ms:.2f} ms, p99 {api.p99_ms:.2f} ms, "
+                f"{api.errors} errors ({api.tool})")
+            rps = Row(section, "GET /api/v1/certificates/<number>: requests per second", "req/s", api.rps,
+                      "minimal Flask endpoint", minimal.rps, ">= 0.5x")
+            rps.holds = rps.ratio is not None and rps.ratio >= 0.5
+            rows += [
+                rps,
+                Row(section, "GET /api/v1/certificates/<number>: latency p50", "ms", api.p50_ms,
+                    "minimal Flask endpoint", minimal.p50_ms),
+                Row(section, "GET /api/v1/certificates/<number>: latency p99", "ms", api.p99_ms,
+                    "minimal Flask endpoint", minimal.p99_ms),
+                Row(section, "GET /api/v1/certificates/<number>: errors", "errors", api.errors,
+                    "minimal Flask endpoint", minimal.errors, "= 0", api.errors == 0,
+                    f"{api.requests:,} requests"),
+            ]
+        if bulk_present:
+            with app.test_request_context():
+                from flask import url_for
+
+                bulk_url = base + url_for(BULK_ENDPOINT)
+            body = json.dumps({"numbers": numbers}).encode()
+
+            def post():
+                request = urllib.request.Request(bulk_url, data=body, method="POST",  # noqa: S310 - loopback
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                    payload = json.loads(response.read())
+                if response.status != 200:
+                    raise RuntimeError(f"bulk verification answered HTTP {response.status}")
+                return payload
+
+            bulk_ms = [t * 1000 for t in timed(post, repeat=5, warmup=1)]
+            if present:
+                # The baseline: the same lookups one request at a time (100 of them, times ten).
+                sample = paths[:100]
+
+                def one_by_one():
+                    for path in sample:
+                        with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 - loopback
+                            response.read()
+
+                single_ms = percentile([t * 1000 for t in timed(one_by_one, repeat=1, warmup=0)], 50)
+                one_at_a_time = single_ms * len(numbers) / len(sample)
+            else:
+                one_at_a_time = None
+    section_bulk = "Bulk verification"
+    if bulk_present:
+        value = percentile(bulk_ms, 50)
+        row = Row(section_bulk, f"POST /api/v1/verifications, {len(numbers):,} numbers (median of 5)", "ms", value,
+                  f"{len(numbers):,} single GETs one after another", one_at_a_time, "< 1000 ms", value < 1000)
+        log(f"  bulk verification of {len(numbers):,} numbers: {value:.0f} ms "
+            f"(one at a time: {one_at_a_time or float('nan'):.0f} ms)")
+        rows.append(row)
+    else:
+        rows.append(Row(section_bulk, "POST /api/v1/verifications, 1,000 numbers", "ms", None,
+                        "1,000 single GETs one after another", None, "< 1000 ms"))
+    return rows
+
+
+# -- PDFs -------------------------------------------------------------------------------------------
+
+
+def pdf_rows(database: Database, seeded: Seeded, repeat: int, log) -> list[Row]:
+    section = "Certificate PDF"
+    rows = []
+    try:
+        from lms.certificates import services
+        from lms.certificates.pdf import render_one_line_pdf
+    except ImportError as error:
+        return [Row(section, "Render a certificate PDF", "ms", None, "WeasyPrint one-line page", None, "<= 2x",
+                    None, f"n/a ({error})")]
+    app = build_app(database.url, database.instance)
+    with app.app_context():
+        from lms.extensions import db
+
+        certificate = services.get_certificate(seeded.numbers[0]) if seeded.numbers else None
+        if certificate is None:
+            return [Row(section, "Render a certificate PDF", "ms", None, "WeasyPrint one-line page", None,
+                        "<= 2x", None, "n/a (no certificate seeded)")]
+        one_line = timed(render_one_line_pdf, repeat=repeat, warmup=2)
+        certificate_times = timed(lambda: services.build_pdf(certificate), repeat=repeat, warmup=2)
+        render = Row(section, f"Render a certificate PDF (median of {repeat})", "ms", median_ms(certificate_times),
+                     "WeasyPrint one-line page", median_ms(one_line), "<= 2x")
+        render.holds = render.ratio is not None and render.ratio <= 2.0
+        log(f"  render: certificate {render.value:.1f} ms, one-line page {render.baseline_value:.1f} ms")
+        rows.append(render)
+
+        services.render_pdf(certificate.id)
+        db.session.commit()
+        stored = services.data_dir() / certificate.pdf_path
+        url, how = resolve(app, PDF_ENDPOINTS, seeded.url_values() | {"number": certificate.number})
+        serve_row = Row(section, "Serve a stored certificate PDF (median)", "ms", None,
+                        "minimal Flask send_file, same file", None)
+        if url is None:
+            serve_row.note = how
+        else:
+            client = app.test_client()
+            first = client.get(url)
+            if first.status_code in (301, 302, 401, 403):
+                login(client, certificate.user.email)  # the holder
+            statuses = set()
+
+            def fetch():
+                response = client.get(url)
+                statuses.add(response.status_code)
+                response.close()
+
+            served = timed(fetch, repeat=repeat * 3, warmup=3)
+            os.environ["BENCH_FILE"] = str(stored)
+            from bench.minimal_app import app as minimal
+
+            minimal_client = minimal.test_client()
+            baseline = timed(lambda: minimal_client.get("/file").close(), repeat=repeat * 3, warmup=3)
+            if statuses == {200}:
+                serve_row.value = median_ms(served)
+                serve_row.baseline_value = median_ms(baseline)
+                log(f"  serve stored PDF ({url}): {serve_row.value:.2f} ms, baseline {serve_row.baseline_value:.2f} ms")
+            else:
+                serve_row.note = f"n/a ({url} answered HTTP {sorted(statuses)})"
+        rows.append(serve_row)
+        db.session.remove()
+        db.engine.dispose()
+    return rows
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="scale the large data set (1.0 = 5,000 trainees)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page, renders per PDF")
+    parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk exists")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded databases (printed at the end)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    workdir = Path(tempfile.mkdtemp(prefix="peercert-bench-"))
+    try:
+        from lms.auth.services import hash_password
+
+        urls = database_urls(workdir)
+        dbs = {name: Database(name, urls[name], workdir / f"instance-{name}") for name in ("small", "large")}
+        sizes = {"small": SMALL, "large": LARGE.scaled(args.scale) if args.scale != 1.0 else LARGE}
+        password_hash = hash_password(PASSWORD)
+        seeded: dict[str, Seeded] = {}
+        for name in ("small", "large"):
+            log(f"Seeding the {name} data set ({sizes[name].trainees:,} trainees) into "
+                f"{sa.make_url(urls[name]).render_as_string(hide_password=True)} ...")
+            seeded[name] = seed_database(urls[name], dbs[name].instance, sizes[name], password_hash)
+            log(f"  {seeded[name].counts} in {seeded[name].seconds:.1f} s")
+
+        rows: list[Row] = []
+        log(f"Verification API under load ({'wrk' if measure.wrk_available() and not args.no_wrk else 'python'}, "
+            f"{args.connections} connections, {args.duration:g} s each) ...")
+        rows += api_rows(dbs["large"], seeded["large"], args, log)
+        log("Pages at small and large size ...")
+        rows += page_rows(dbs, seeded, args.repeat, log)
+        log("Certificate PDFs ...")
+        rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
+
+        elapsed = time.perf_counter() - started
+        print()
+        print(render_table(rows))
+        held = [row for row in rows if row.holds is not None]
+        print()
+        print(f"Targets: {sum(1 for row in held if row.holds)} of {len(held)} hold; "
+              f"{sum(1 for row in rows if row.value is None)} figure(s) not measurable yet. "
+              f"Total time {elapsed:.0f} s.")
+        context = {
+            "database": "postgresql" if urls["large"].startswith("postgresql") else "sqlite",
+            "sizes": {name: seeded[name].counts for name in seeded},
+            "seed_seconds": {name: round(seeded[name].seconds, 2) for name in seeded},
+            "load": {"tool": "wrk" if measure.wrk_available() and not args.no_wrk else "python",
+                     "connections": args.connections, "threads": args.threads, "duration_s": args.duration},
+            "elapsed_s": round(elapsed, 1),
+        }
+        path = write_results(rows, context, args.output, ROOT)
+        print(f"Results written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        if args.keep:
+            print(f"Seeded databases kept in {workdir}")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

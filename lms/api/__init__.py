@@ -1,0 +1,3 @@
+from lms.api.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,100 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class VerifyNumberForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: the number ends up in a shareable URL
+
+    number = StringField(
+        _l("Certificate number"),
+        validators=[DataRequired(message=_l("Enter the number printed on the certificate.")), Length(max=80)],
+        description=_l("For example PSS-7K3M-9QXD-4HTR-6. Capitals, spaces and dashes do not matter."),
+    )
+    submit = SubmitField(_l("Check number"))
+
+
+class VerifyPdfForm(FlaskForm):
+    pdf = FileField(
+        _l("Certificate PDF"),
+        validators=[FileRequired(_l("Choose the certificate's PDF file."))],
+        description=_l("The PDF is checked here and not kept."),
+    )
+    submit = SubmitField(_l("Check this PDF"))
+
+
+class VerifyCsvForm(FlaskForm):
+    csv = FileField(
+        _l("CSV file of certificate numbers"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l("One number per row in the first column; a header row is fine. Up to 1,000 numbers."),
+    )
+    submit = SubmitField(_l("Check the numbers"))
+
+
+class ConfirmNameForm(FlaskForm):
+    submit = SubmitField(_l("Confirm and download"))
+
+
+class CorrectNameForm(FlaskForm):
+    name = StringField(
+        _l("Name as it should appear"),
+        validators=[DataRequired(message=_l("Enter your full name.")), Length(min=2, max=160)],
+    )
+    submit = SubmitField(_l("Correct the name and re-issue"))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for revoking"),
+        validators=[DataRequired(message=_l("Give the reason: it is kept in the audit log.")), Length(max=2000)],
+        description=_l("Kept in the audit log. It is not shown on the public verification page."),
+    )
+    submit = SubmitField(_l("Revoke certificate"))
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+    submit = SubmitField(_l("Continue"))
+
+
+class ContinuingEducationForm(FlaskForm):
+    title = StringField(_l("Activity"), validators=[DataRequired(message=_l("Name the activity.")), Length(max=200)],
+                        description=_l("For example: Trauma-informed care workshop."))
+    provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)],
+                           description=_l("Who ran it (optional)."))
+    hours = DecimalField(
+        _l("Hours"),
+        places=2,
+        validators=[InputRequired(message=_l("Enter the hours, for example 1.5.")),
+                    NumberRange(min=0.25, max=200, message=_l("Enter between 0.25 and 200 hours."))],
+    )
+    completed_on = DateField(_l("Date completed"),
+                             validators=[InputRequired(message=_l("Enter the date you completed it."))])
+    evidence = FileField(
+        _l("Evidence"),
+        validators=[
+            FileRequired(_l("Attach a certificate of attendance or similar evidence.")),
+            FileAllowed(["pdf", "png", "jpg", "jpeg"], _l("Upload a PDF, PNG or JPEG file.")),
+        ],
+        description=_l("A PDF, PNG or JPEG file, up to 10 MB: for example a certificate of attendance."),
+    )
+    submit = SubmitField(_l("Send for approval"))
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Note to the trainee"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Needed when you send an activity back."))
+    approve = SubmitField(_l("Approve"))
+    send_back = SubmitField(_l("Send back"))
+
+
+class ApiKeyForm(FlaskForm):
+    organization = SelectField(_l("Organization"), coerce=int, validators=[Optional()])
+    name = StringField(_l("Key name"), validators=[DataRequired(message=_l("Name the key.")), Length(max=120)],
+                       description=_l("What will use it, for example: HR onboarding system."))
+    submit = SubmitField(_l("Create key"))

@@ -1,0 +1,1 @@
+"""Course delivery: catalog, enrolment, lessons, knowledge checks and progress."""

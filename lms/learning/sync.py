@@ -1,0 +1,249 @@
+"""Upsert loaded course content into the database, by course slug plus content hash.
+
+- content already synced (same hash)      -> nothing is written;
+- changed content with a new `version`    -> a new CourseVersion that becomes live; older ones
+                                             stay (enrolments keep pointing at them) but are not live;
+- changed content with the same `version` -> refused: bump `version` in course.yaml.
+
+Lesson Markdown is rendered and sanitised here, once. Callers commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lms.content import markdown
+from lms.content.schema import CourseSpec, ModuleSpec
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.models import (
+    Course,
+    CourseAsset,
+    CourseVersion,
+    Lesson,
+    Module,
+    Quiz,
+    Rubric,
+    Scenario,
+)
+
+CREATED = "created"
+NEW_VERSION = "new version"
+UNCHANGED = "unchanged"
+
+# Rendering is pure given (content, URLs): the test suite syncs the same files many times.
+_rendered: dict[tuple, str] = {}
+
+
+class VersionNotBumped(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    slug: str
+    version: str
+    status: str  # created | new version | unchanged
+    course_version: CourseVersion
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.slug} {self.version}: {self.status}{f' ({self.note})' if self.note else ''}"
+
+
+def url_builders(course_slug: str, version: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """Paths for `module:<slug>` links and course images, without a request (CLI and tests)."""
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+
+    def module_url(slug: str) -> str:
+        return adapter.build("learning.module", {"course_slug": course_slug, "module_slug": slug})
+
+    def asset_url(path: str) -> str:
+        return adapter.build("learning.asset", {"course_slug": course_slug, "version": version, "path": path})
+
+    return module_url, asset_url
+
+
+def sync_courses(courses: Iterable[CourseSpec]) -> tuple[list[SyncOutcome], list[str]]:
+    """Sync every course; return the outcomes and the refusals (one message per refused course)."""
+    outcomes, refusals = [], []
+    for spec in courses:
+        try:
+            outcomes.append(sync_course(spec))
+        except VersionNotBumped as refusal:
+            refusals.append(refusal.message)
+    return outcomes, refusals
+
+
+def sync_course(spec: CourseSpec) -> SyncOutcome:
+    course = db.session.scalar(sa.select(Course).where(Course.slug == spec.slug))
+    status = CREATED
+    if course is None:
+        course = Course(slug=spec.slug, title=spec.title, kind=str(spec.kind))
+        db.session.add(course)
+        db.session.flush()
+    else:
+        same = db.session.scalar(
+            sa.select(CourseVersion).where(
+                CourseVersion.course_id == course.id, CourseVersion.content_hash == spec.content_hash
+            )
+        )
+        if same is not None:
+            note = ""
+            if same.version != spec.version:
+                note = f'the content is identical to version "{same.version}"; the version number alone changed'
+            elif not same.is_live:
+                note = "this content is an older version that is not live"
+            return SyncOutcome(spec.slug, same.version, UNCHANGED, same, note)
+        taken = db.session.scalar(
+            sa.select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.version == spec.version)
+        )
+        if taken is not None:
+            raise VersionNotBumped(
+                f'{spec.source}: the content of {spec.slug} changed, but version "{spec.version}" is already '
+                f'synced with different content. Bump "version" in course.yaml (for example to '
+                f'"{_suggest_next(spec.version)}") and sync again; trainees on "{spec.version}" keep it.'
+            )
+        status = NEW_VERSION
+        db.session.execute(
+            sa.update(CourseVersion).where(CourseVersion.course_id == course.id).values(is_live=False)
+        )
+        course.title = spec.title
+        course.kind = str(spec.kind)
+
+    version = CourseVersion(
+        course=course,
+        version=spec.version,
+        content_hash=spec.content_hash,
+        is_live=True,
+        title=spec.title,
+        description=spec.description,
+        hours=spec.hours,
+        ce_hours=spec.ce_hours,
+        enrolment=str(spec.enrolment),
+        competencies=[{"id": c.id, "title": c.title, "framework": c.framework} for c in spec.competencies],
+        certificate_rules=(
+            {
+                "validity_months": spec.certificate.validity_months,
+                "renewal_ce_hours": spec.certificate.renewal_ce_hours,
+                "supervised_hours_required": spec.certificate.supervised_hours_required,
+            }
+            if spec.certificate
+            else None
+        ),
+        feedback_targets=dict(spec.feedback_targets),
+    )
+    db.session.add(version)
+    db.session.flush()
+    rubrics = {}
+    for rubric_spec in spec.rubrics:
+        rubric = Rubric(
+            course_version=version,
+            slug=rubric_spec.id,
+            title=rubric_spec.title,
+            criteria=[
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "minimum": c.minimum,
+                    "safety_critical": c.safety_critical,
+                    "levels": {str(level): text for level, text in c.levels.items()},
+                }
+                for c in rubric_spec.criteria
+            ],
+        )
+        db.session.add(rubric)
+        rubrics[rubric_spec.id] = rubric
+    for asset in spec.assets:
+        db.session.add(
+            CourseAsset(course_version_id=version.id, path=asset.path, mimetype=asset.mimetype, data=asset.data)
+        )
+    module_url, asset_url = url_builders(spec.slug, spec.version)
+    for position, module_spec in enumerate(spec.modules, start=1):
+        _add_module(version, module_spec, position, rubrics, spec, module_url, asset_url)
+    db.session.flush()
+    return SyncOutcome(spec.slug, spec.version, status, version)
+
+
+def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics: dict, course: CourseSpec,
+                module_url, asset_url) -> None:
+    module = Module(
+        course_version=version,
+        slug=spec.slug,
+        position=position,
+        title=spec.title,
+        summary=spec.summary,
+        competencies=list(spec.competencies),
+    )
+    db.session.add(module)
+    for lesson_position, lesson in enumerate(spec.lessons, start=1):
+        images = dict(lesson.images)
+        key = (course.content_hash, lesson.source, module_url("-"), asset_url("-"))
+        html = _rendered.get(key)
+        if html is None:
+            html = markdown.render(
+                lesson.markdown,
+                module_url=module_url,
+                asset_url=lambda src, images=images: asset_url(images[src]) if src in images else None,
+            )
+            _rendered[key] = html
+        db.session.add(
+            Lesson(
+                module=module,
+                slug=lesson.slug,
+                position=lesson_position,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                html=html,
+                word_count=lesson.word_count,
+            )
+        )
+    if spec.quiz is not None:
+        db.session.add(
+            Quiz(
+                module=module,
+                pass_mark=spec.quiz.pass_mark,
+                cooldown_minutes=spec.quiz.cooldown_minutes,
+                questions=[
+                    {
+                        "id": q.id,
+                        "type": str(q.type),
+                        "prompt": q.prompt,
+                        "scenario": q.scenario,
+                        "options": [
+                            {"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback}
+                            for o in q.options
+                        ],
+                    }
+                    for q in spec.quiz.questions
+                ],
+            )
+        )
+    for scenario_position, scenario in enumerate(spec.scenarios, start=1):
+        db.session.add(
+            Scenario(
+                module=module,
+                rubric=rubrics[scenario.rubric],
+                slug=scenario.id,
+                position=scenario_position,
+                title=scenario.title,
+                setting=str(scenario.setting),
+                persona=dict(scenario.persona),
+                skills=list(scenario.skills),
+                criteria=list(scenario.criteria),
+                minimums=dict(scenario.minimums),
+                pass_mark=scenario.pass_mark,
+                turns=[{"persona": t.persona, "hint": t.hint} for t in scenario.turns],
+            )
+        )
+
+
+def _suggest_next(version: str) -> str:
+    head, _, last = version.rpartition(".")
+    if last.isdigit():
+        return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
+    return f"{version}.1"

@@ -1,0 +1,358 @@
+"""Catalog, course pages, enrolment, modules, lessons and knowledge checks (/courses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.permissions import role_required, signed_in
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.learning import links, services
+from lms.learning.forms import EnrolForm, MarkReadForm, QuizForm, StartQuizForm, submitted_answers
+from lms.models import Course, CourseVersion, Enrolment, Module, Role, utcnow
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.app_template_global()
+def learning_scenario_url(scenario):
+    return links.scenario_url(scenario)
+
+
+@bp.app_template_filter("learning_hours")
+def hours_filter(value) -> str:
+    """Hours as people write them: 40, 6, 1.5."""
+    return format_decimal(value or 0, format="#,##0.##")
+
+
+def _is_trainee() -> bool:
+    return current_user.role == Role.TRAINEE
+
+
+def _course_or_404(slug: str) -> Course:
+    course = services.find_course(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+@dataclass
+class Place:
+    """A module as the current user may see it: a trainee's enrolled version, or a staff preview."""
+
+    course: Course
+    version: CourseVersion
+    module: Module
+    enrolment: Enrolment | None = None
+    progress: services.CourseProgress | None = None
+    module_progress: services.ModuleProgress | None = None
+
+    @property
+    def preview(self) -> bool:
+        return self.enrolment is None
+
+
+def _open_module(course_slug: str, module_slug: str) -> Place | Response:
+    """Load, then authorize: not enrolled or locked sends the trainee to the course page, saying why."""
+    course = _course_or_404(course_slug)
+    if _is_trainee():
+        enrolment = services.find_enrolment(current_user, course)
+        if enrolment is None:
+            flash(_("Enrol in this course to open its modules."), "info")
+            return redirect(url_for("learning.course", course_slug=course.slug))
+        progress = services.course_progress(enrolment)
+        module = next((m for m in progress.version.modules if m.slug == module_slug), None)
+        if module is None:
+            abort(404)
+        module_progress = progress.for_module(module)
+        if module_progress.locked:
+            previous = progress.previous_module(module)
+            flash(
+                _("“%(module)s” opens when you have passed “%(previous)s”.", module=module.title,
+                  previous=previous.title if previous else ""),
+                "warning",
+            )
+            return redirect(url_for("learning.course", course_slug=course.slug))
+        return Place(course, progress.version, module, enrolment, progress, module_progress)
+    live = services.live_version(course)
+    if live is None:
+        abort(404)
+    version = services.load_version(live.id)
+    module = next((m for m in version.modules if m.slug == module_slug), None)
+    if module is None:
+        abort(404)
+    return Place(course, version, module)
+
+
+def _track(place: Place) -> None:
+    if place.enrolment is not None:
+        services.record_activity(place.enrolment, request.path)
+        db.session.commit()
+
+
+def _quiz_or_404(place: Place):
+    if place.module.quiz is None:
+        abort(404)
+    return place.module.quiz
+
+
+@bp.get("")
+@signed_in
+def catalog():
+    versions = services.live_versions()
+    enrolments = {}
+    if _is_trainee():
+        for enrolment in services.enrolments_of(current_user):
+            enrolments[enrolment.course_id] = services.course_progress(enrolment)
+    return render_template("learning/catalog.html", versions=versions, enrolments=enrolments)
+
+
+@bp.get("/<course_slug>")
+@signed_in
+def course(course_slug: str):
+    course = _course_or_404(course_slug)
+    live = services.live_version(course)
+    enrolment = services.find_enrolment(current_user, course) if _is_trainee() else None
+    progress = services.course_progress(enrolment) if enrolment is not None else None
+    if progress is not None:
+        version = progress.version
+    elif live is not None:
+        version = services.load_version(live.id)
+    else:
+        abort(404)
+    return render_template(
+        "learning/course.html",
+        course=course,
+        version=version,
+        live=live,
+        enrolment=enrolment,
+        progress=progress,
+        requirements=services.certificate_requirements(version),
+        form=EnrolForm(),
+        continue_url=links.continue_url(progress) if progress else None,
+        next_url=links.step_url(course.slug, progress.next_step) if progress else None,
+        next_label=links.next_step_label(progress.next_step) if progress else None,
+    )
+
+
+@bp.post("/<course_slug>/enrol")
+@role_required(Role.TRAINEE)
+def enrol(course_slug: str):
+    course = _course_or_404(course_slug)
+    form = EnrolForm()
+    if not form.validate_on_submit():
+        abort(400)
+    already = services.find_enrolment(current_user, course) is not None
+    try:
+        services.self_enrol(current_user._get_current_object(), course)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("learning.course", course_slug=course.slug))
+    db.session.commit()
+    if already:
+        flash(_("You are already enrolled in this course."), "info")
+    else:
+        flash(_("You are enrolled in %(title)s. Start with the first module below.", title=course.title), "success")
+    return redirect(url_for("learning.course", course_slug=course.slug))
+
+
+@bp.get("/<course_slug>/modules/<module_slug>")
+@signed_in
+def module(course_slug: str, module_slug: str):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    _track(place)
+    quiz = place.module.quiz
+    attempts = services.submitted_attempts(place.enrolment, quiz) if place.enrolment and quiz else []
+    states = services.scenario_states(place.enrolment, place.module) if place.enrolment else {}
+    return render_template("learning/module.html", place=place, quiz=quiz, attempts=attempts, states=states)
+
+
+@bp.get("/<course_slug>/modules/<module_slug>/lessons/<lesson_slug>")
+@signed_in
+def lesson(course_slug: str, module_slug: str, lesson_slug: str):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    lessons = place.module.lessons
+    index = next((i for i, item in enumerate(lessons) if item.slug == lesson_slug), None)
+    if index is None:
+        abort(404)
+    _track(place)
+    return render_template(
+        "learning/lesson.html",
+        place=place,
+        lesson=lessons[index],
+        number=index + 1,
+        previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None,
+        read=place.module_progress.is_read(lessons[index]) if place.module_progress else False,
+        form=MarkReadForm(),
+    )
+
+
+@bp.post("/<course_slug>/modules/<module_slug>/lessons/<lesson_slug>/read")
+@role_required(Role.TRAINEE)
+def mark_read(course_slug: str, module_slug: str, lesson_slug: str):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    lessons = place.module.lessons
+    index = next((i for i, item in enumerate(lessons) if item.slug == lesson_slug), None)
+    if index is None:
+        abort(404)
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.mark_lesson_read(place.enrolment, lessons[index])
+    db.session.commit()
+    if index + 1 < len(lessons):
+        next_url = links.lesson_url(place.course.slug, place.module, lessons[index + 1])
+    elif place.module.quiz is not None and not place.module_progress.quiz_passed:
+        next_url = links.quiz_url(place.course.slug, place.module)
+    else:
+        next_url = links.module_url(place.course.slug, place.module)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(read=True, next=next_url)
+    return redirect(next_url)
+
+
+@bp.get("/<course_slug>/modules/<module_slug>/quiz")
+@role_required(Role.TRAINEE)
+def quiz(course_slug: str, module_slug: str):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    quiz = _quiz_or_404(place)
+    now = utcnow()
+    retake_at = services.retake_available_at(place.enrolment, quiz)
+    waiting = retake_at is not None and retake_at > now
+    _track(place)
+    return render_template(
+        "learning/quiz.html",
+        place=place,
+        quiz=quiz,
+        attempts=services.submitted_attempts(place.enrolment, quiz),
+        current=services.open_attempt(place.enrolment, quiz),
+        wait=services.wait_message(retake_at, now) if waiting else None,
+        unread=[lesson for lesson in place.module.lessons if not place.module_progress.is_read(lesson)],
+        form=StartQuizForm(),
+    )
+
+
+@bp.post("/<course_slug>/modules/<module_slug>/quiz")
+@role_required(Role.TRAINEE)
+def start_quiz(course_slug: str, module_slug: str):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    quiz = _quiz_or_404(place)
+    if not StartQuizForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(place.enrolment, quiz)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("learning.quiz", course_slug=course_slug, module_slug=module_slug))
+    db.session.commit()
+    return redirect(url_for("learning.attempt", course_slug=course_slug, module_slug=module_slug,
+                            attempt_id=attempt.id))
+
+
+@bp.get("/<course_slug>/modules/<module_slug>/quiz/attempts/<int:attempt_id>")
+@role_required(Role.TRAINEE)
+def attempt(course_slug: str, module_slug: str, attempt_id: int):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    quiz = _quiz_or_404(place)
+    attempt = services.get_attempt(attempt_id, place.enrolment, quiz)
+    if attempt is None:
+        abort(404)
+    _track(place)
+    if attempt.submitted_at is None:
+        return _attempt_form(place, quiz, attempt)
+    now = utcnow()
+    retake_at = services.retake_available_at(place.enrolment, quiz)
+    waiting = retake_at is not None and retake_at > now
+    progress = services.course_progress(place.enrolment)
+    return render_template(
+        "learning/result.html",
+        place=place,
+        quiz=quiz,
+        attempt=attempt,
+        reviews=services.review(attempt),
+        module_progress=progress.for_module(place.module),
+        progress=progress,
+        wait=services.wait_message(retake_at, now) if waiting else None,
+        passed_before=any(a.passed for a in services.submitted_attempts(place.enrolment, quiz)),
+        next_url=links.step_url(place.course.slug, progress.next_step),
+        next_label=links.next_step_label(progress.next_step),
+        form=StartQuizForm(),
+    )
+
+
+def _attempt_form(place: Place, quiz, attempt, chosen=None, missing=(), status: int = 200):
+    questions = services.questions_for_form(attempt)
+    return render_template(
+        "learning/attempt.html",
+        place=place,
+        quiz=quiz,
+        attempt=attempt,
+        questions=questions,
+        chosen=chosen or {},
+        missing=set(missing),
+        form=QuizForm(),
+    ), status
+
+
+@bp.post("/<course_slug>/modules/<module_slug>/quiz/attempts/<int:attempt_id>")
+@role_required(Role.TRAINEE)
+def submit_quiz(course_slug: str, module_slug: str, attempt_id: int):
+    place = _open_module(course_slug, module_slug)
+    if not isinstance(place, Place):
+        return place
+    quiz = _quiz_or_404(place)
+    attempt = services.get_attempt(attempt_id, place.enrolment, quiz)
+    if attempt is None:
+        abort(404)
+    result_url = url_for("learning.attempt", course_slug=course_slug, module_slug=module_slug, attempt_id=attempt.id)
+    if not QuizForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit_attempt(attempt, submitted_answers(request.form))
+    except services.AlreadySubmitted as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(result_url)
+    except services.IncompleteAnswers as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _attempt_form(place, quiz, attempt, chosen=error.answers, missing=error.question_ids, status=422)
+    db.session.commit()
+    if attempt.passed:
+        flash(_("You passed the knowledge check with %(score)s%%.", score=attempt.score), "success")
+    else:
+        flash(_("You scored %(score)s%%; the pass mark is %(mark)s%%. Read the feedback below, then try again.",
+                score=attempt.score, mark=quiz.pass_mark), "warning")
+    return redirect(result_url)
+
+
+@bp.get("/<course_slug>/assets/<version>/<path:path>")
+@signed_in
+def asset(course_slug: str, version: str, path: str):
+    """An image of a lesson, stored at sync: never read from `courses/` during a request."""
+    course = _course_or_404(course_slug)
+    found = services.find_asset(course, version, path)
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.mimetype)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

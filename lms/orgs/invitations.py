@@ -1,0 +1,315 @@
+"""Invitations: one at a time, or a CSV file checked row by row before anything is saved.
+
+A CSV file is all or nothing: `check_csv` lists every row's problems, and `invite_rows`
+is only called on a clean file. The token sent by email is stored hashed.
+"""
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lms import audit
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.models import Cohort, Invitation, Organization, Role, User, cohort_supervisors, cohort_trainees, utcnow
+
+INVITATION_DAYS = 14
+MAX_ROWS = 1000
+INVITABLE_ROLES = (Role.TRAINEE, Role.SUPERVISOR, Role.ORG_ADMIN)
+_ROLE_ALIASES = {
+    "trainee": Role.TRAINEE, "supervisor": Role.SUPERVISOR, "org_admin": Role.ORG_ADMIN,
+    "org admin": Role.ORG_ADMIN, "organization administrator": Role.ORG_ADMIN, "coordinator": Role.ORG_ADMIN,
+}
+_COLUMN_ALIASES = {
+    "email": "email", "e-mail": "email", "email address": "email",
+    "name": "name", "full name": "name",
+    "role": "role",
+    "cohort": "cohort",
+}
+PREVIEW_MAX_AGE = 3600  # seconds a checked file may wait for its confirmation
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_role(value: str) -> Role | None:
+    value = (value or "").strip().lower()
+    if not value:
+        return Role.TRAINEE
+    return _ROLE_ALIASES.get(value)
+
+
+# Checking rows --------------------------------------------------------------------------------
+
+@dataclass
+class InviteRow:
+    line: int  # the spreadsheet row number (the header is row 1)
+    email: str
+    name: str
+    role: str
+    cohort: str = ""
+    problems: list[str] = field(default_factory=list)
+    renews: bool = False  # a pending invitation to this address exists and will be replaced
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class CsvCheck:
+    rows: list[InviteRow]
+    file_problems: list[str]
+
+    @property
+    def bad_rows(self) -> list[InviteRow]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_problems and not self.bad_rows and bool(self.rows)
+
+
+def read_csv(data: bytes | str) -> tuple[list[InviteRow], list[str]]:
+    """Parse the file into rows; problems with the file itself come back as messages."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [], ["The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and try again."]
+    else:
+        text = data.lstrip("\ufeff")
+    if not text.strip():
+        return [], ["The file is empty."]
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return [], ["The file could not be read as CSV."]
+    columns = [_COLUMN_ALIASES.get(name.strip().lower()) for name in header]
+    missing = [name for name in ("email", "name") if name not in columns]
+    if missing:
+        return [], [
+            "The first row must name the columns: email, name, and optionally role and cohort "
+            f"(missing: {', '.join(missing)})."
+        ]
+    rows: list[InviteRow] = []
+    try:
+        for number, values in enumerate(reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            record = {column: values[i].strip() for i, column in enumerate(columns) if column and i < len(values)}
+            rows.append(InviteRow(line=number, email=record.get("email", ""), name=record.get("name", ""),
+                                  role=record.get("role", ""), cohort=record.get("cohort", "")))
+            if len(rows) > MAX_ROWS:
+                return [], [f"The file has more than {MAX_ROWS} people. Split it into smaller files."]
+    except csv.Error as error:
+        return [], [f"The file could not be read as CSV ({error})."]
+    if not rows:
+        return [], ["The file has a header row but no people."]
+    return rows, []
+
+
+def check_rows(rows: list[InviteRow], organization: Organization, *, default_cohort: Cohort | None = None
+               ) -> list[InviteRow]:
+    """Fill in each row's problems (bad email, unknown role, duplicate, existing account, unknown cohort).
+
+    Three queries whatever the number of rows.
+    """
+    cohorts = {
+        name.lower(): name
+        for name in db.session.scalars(sa.select(Cohort.name).where(Cohort.organization_id == organization.id))
+    }
+    normalized = {}
+    for row in rows:
+        row.problems = []
+        row.renews = False
+        try:
+            email = validate_email(row.email, check_deliverability=False).normalized
+            normalized[row.line] = normalize_email(email)
+            row.email = normalized[row.line]
+        except EmailNotValidError:
+            row.problems.append(f"“{row.email}” is not a valid email address." if row.email
+                                else "The email address is missing.")
+    emails = set(normalized.values())
+    existing = set()
+    pending = set()
+    if emails:
+        existing = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+        pending = set(db.session.scalars(
+            sa.select(Invitation.email).where(
+                Invitation.email.in_(emails), Invitation.organization_id == organization.id,
+                Invitation.accepted_at.is_(None),
+            )
+        ))
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        if not row.name.strip():
+            row.problems.append("The name is missing.")
+        elif len(row.name) > 120:
+            row.problems.append("The name is longer than 120 characters.")
+        role = parse_role(row.role)
+        if role is None:
+            row.problems.append(f"Unknown role “{row.role}”: use trainee, supervisor or org_admin.")
+        else:
+            row.role = str(role)
+        if row.cohort:
+            if row.cohort.lower() in cohorts:
+                row.cohort = cohorts[row.cohort.lower()]
+            else:
+                row.problems.append(f"Unknown cohort “{row.cohort}”: create it first, or leave the cell empty.")
+        elif default_cohort is not None:
+            row.cohort = default_cohort.name
+        email = normalized.get(row.line)
+        if email is None:
+            continue
+        if email in first_seen:
+            row.problems.append(f"Duplicate: this address is already on row {first_seen[email]}.")
+        else:
+            first_seen[email] = row.line
+        if email in existing:
+            row.problems.append("This person already has an account.")
+        elif email in pending:
+            row.renews = True
+    return rows
+
+
+def check_csv(data: bytes | str, organization: Organization, *, default_cohort: Cohort | None = None) -> CsvCheck:
+    rows, file_problems = read_csv(data)
+    if file_problems:
+        return CsvCheck(rows=[], file_problems=file_problems)
+    return CsvCheck(rows=check_rows(rows, organization, default_cohort=default_cohort), file_problems=[])
+
+
+# The checked file between preview and confirmation: signed, so it cannot be altered in between.
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="invite-csv")
+
+
+def sign_rows(rows: list[InviteRow], *, organization_id: int, actor_id: int, secret_key: str) -> str:
+    payload = {"org": organization_id, "by": actor_id,
+               "rows": [[r.line, r.email, r.name, r.role, r.cohort] for r in rows]}
+    return _serializer(secret_key).dumps(payload)
+
+
+def unsign_rows(token: str, *, organization_id: int, actor_id: int, secret_key: str) -> list[InviteRow] | None:
+    try:
+        payload = _serializer(secret_key).loads(token, max_age=PREVIEW_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if payload.get("org") != organization_id or payload.get("by") != actor_id:
+        return None
+    return [InviteRow(line=line, email=email, name=name, role=role, cohort=cohort)
+            for line, email, name, role, cohort in payload["rows"]]
+
+
+# Sending, accepting, revoking -------------------------------------------------------------------
+
+def invite(organization: Organization, *, email: str, name: str, role: Role | str, cohort: Cohort | None = None,
+           actor: User | None = None) -> tuple[Invitation, str]:
+    """Create (or renew) an invitation; return it with the clear token for the email link."""
+    try:
+        email = normalize_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise DomainError("This is not a valid email address.", field="email") from error
+    role = Role(role)
+    if role not in INVITABLE_ROLES:
+        raise DomainError("Invite trainees, supervisors or organization administrators.", field="role")
+    if cohort is not None and cohort.organization_id != organization.id:
+        raise DomainError("This cohort belongs to another organization.", field="cohort")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise DomainError("This person already has an account.", field="email")
+    # A new invitation to the same address replaces a pending one: only the newest link works.
+    db.session.execute(
+        sa.delete(Invitation).where(
+            Invitation.email == email, Invitation.organization_id == organization.id,
+            Invitation.accepted_at.is_(None),
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organization_id=organization.id, cohort_id=cohort.id if cohort else None, email=email,
+        name=name.strip(), role=str(role), token_hash=hash_token(token),
+        created_by_id=actor.id if actor is not None else None,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("invitation.sent", actor=actor, subject=invitation, email=email, role=str(role),
+                 organization_id=organization.id, cohort_id=invitation.cohort_id)
+    return invitation, token
+
+
+def invite_rows(organization: Organization, rows: list[InviteRow], *, actor: User | None = None
+                ) -> list[tuple[Invitation, str]]:
+    """Invite every row of a checked, clean file. Raises DomainError if any row has a problem."""
+    if not rows or any(not row.ok for row in rows):
+        raise DomainError("The file has problems: nothing was saved.")
+    cohorts = {
+        c.name: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.organization_id == organization.id))
+    }
+    return [
+        invite(organization, email=row.email, name=row.name, role=row.role,
+               cohort=cohorts.get(row.cohort) if row.cohort else None, actor=actor)
+        for row in rows
+    ]
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The pending, unexpired invitation for `token`, or None."""
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
+    """Create the account, join the cohort, and spend the invitation."""
+    from lms.auth.services import create_user
+
+    if invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise DomainError("This invitation has already been used or has expired.")
+    user = create_user(email=invitation.email, name=name, password=password, role=Role(invitation.role),
+                       organization=invitation.organization)
+    if invitation.cohort_id is not None:
+        table = cohort_supervisors if invitation.role == Role.SUPERVISOR else cohort_trainees
+        if invitation.role in {Role.SUPERVISOR, Role.TRAINEE}:
+            db.session.execute(sa.insert(table).values(cohort_id=invitation.cohort_id, user_id=user.id))
+    invitation.accepted_at = utcnow()
+    audit.record("invitation.accepted", actor=user, subject=invitation, target_user=user)
+    return user
+
+
+def revoke_invitation(invitation: Invitation, *, actor: User | None = None) -> None:
+    if invitation.accepted_at is not None:
+        raise DomainError("This invitation was already accepted.")
+    audit.record("invitation.revoked", actor=actor, subject=invitation, email=invitation.email)
+    db.session.delete(invitation)
+
+
+def pending_invitations(organization_id: int) -> list[Invitation]:
+    query = (
+        sa.select(Invitation)
+        .where(Invitation.organization_id == organization_id, Invitation.accepted_at.is_(None))
+        .options(so.selectinload(Invitation.cohort))
+        .order_by(Invitation.created_at.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,355 @@
+"""A person's data: everything we hold about them as a ZIP, and erasure on request.
+
+Erasure removes personal data and the person's files, and keeps what must stay: certificate
+records remain verifiable by number (the holder's name kept or withheld as configured), and
+anonymous learning records keep cohort statistics true. Both actions are audited by the caller's
+`audit.record` here; the caller commits.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from lms import audit
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.models import (
+    AuditEvent,
+    Certificate,
+    Cohort,
+    ContinuingEducation,
+    Enrolment,
+    GradeKind,
+    Invitation,
+    Lesson,
+    LessonProgress,
+    Module,
+    ModuleCompletion,
+    Quiz,
+    QuizAttempt,
+    Role,
+    Submission,
+    SupervisedHours,
+    User,
+    cohort_supervisors,
+    cohort_trainees,
+    utcnow,
+)
+
+WITHHELD_NAME = "Name withheld"
+ERASED_MARK = "[erased]"
+PERSONAL_DETAIL_KEYS = {"email", "name", "holder_name", "new_name", "old_name"}
+
+
+def stored_file(data_dir: str | Path, relative: str | None) -> Path | None:
+    """A stored file named by a path relative to DATA_DIR, only if it lies inside DATA_DIR."""
+    if not relative:
+        return None
+    root = Path(data_dir).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _person_files(user: User) -> list[tuple[str, str]]:
+    """(kind, path relative to DATA_DIR) of every stored file of the person."""
+    files = []
+    for path in db.session.scalars(
+        sa.select(Submission.recording_path).where(Submission.trainee_id == user.id,
+                                                   Submission.recording_path.is_not(None))
+    ):
+        files.append(("recordings", path))
+    for path in db.session.scalars(
+        sa.select(ContinuingEducation.evidence_path).where(ContinuingEducation.user_id == user.id,
+                                                           ContinuingEducation.evidence_path.is_not(None))
+    ):
+        files.append(("evidence", path))
+    for path in db.session.scalars(
+        sa.select(Certificate.pdf_path).where(Certificate.user_id == user.id, Certificate.pdf_path.is_not(None))
+    ):
+        files.append(("certificates", path))
+    return files
+
+
+# Export ---------------------------------------------------------------------------------------
+
+def personal_data(user: User) -> dict:
+    """Everything held about `user`, as plain JSON-ready values."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id)
+        .options(so.joinedload(Enrolment.course_version)).order_by(Enrolment.id)
+    ).all()
+    enrolment_ids = [e.id for e in enrolments]
+    lessons = db.session.execute(
+        sa.select(LessonProgress.enrolment_id, Lesson.title, LessonProgress.read_at)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.enrolment_id.in_(enrolment_ids)).order_by(LessonProgress.read_at)
+    ).all()
+    attempts = db.session.execute(
+        sa.select(QuizAttempt, Module.title)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
+        .where(QuizAttempt.enrolment_id.in_(enrolment_ids)).order_by(QuizAttempt.id)
+    ).all()
+    completions = db.session.execute(
+        sa.select(ModuleCompletion.enrolment_id, Module.title, ModuleCompletion.passed_at)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .where(ModuleCompletion.enrolment_id.in_(enrolment_ids))
+    ).all()
+    submissions = db.session.scalars(
+        sa.select(Submission).where(Submission.trainee_id == user.id)
+        .options(so.joinedload(Submission.scenario), so.selectinload(Submission.grades)).order_by(Submission.id)
+    ).unique().all()
+    cohorts = db.session.execute(
+        sa.select(Cohort.name, sa.literal("trainee")).join(cohort_trainees, cohort_trainees.c.cohort_id == Cohort.id)
+        .where(cohort_trainees.c.user_id == user.id)
+        .union_all(
+            sa.select(Cohort.name, sa.literal("supervisor"))
+            .join(cohort_supervisors, cohort_supervisors.c.cohort_id == Cohort.id)
+            .where(cohort_supervisors.c.user_id == user.id)
+        )
+    ).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(sa.or_(AuditEvent.actor_id == user.id, AuditEvent.target_user_id == user.id))
+        .order_by(AuditEvent.id)
+    ).all()
+    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.email == user.email)).all() \
+        if user.email else []
+    return {
+        "account": {
+            "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+            "organization": user.organization.name if user.organization else None,
+            "active": user.active, "created_at": user.created_at, "last_login_at": user.last_login_at,
+        },
+        "cohorts": [{"name": name, "as": role} for name, role in cohorts],
+        "invitations": [
+            {"organization": i.organization.name, "role": i.role, "sent_at": i.created_at, "accepted_at": i.accepted_at}
+            for i in invitations
+        ],
+        "enrolments": [
+            {
+                "course": e.course_version.title, "version": e.course_version.version, "enrolled_at": e.created_at,
+                "completed_at": e.completed_at, "last_activity_at": e.last_activity_at,
+                "lessons_read": [{"lesson": title, "read_at": at} for eid, title, at in lessons if eid == e.id],
+                "modules_passed": [{"module": title, "passed_at": at} for eid, title, at in completions if eid == e.id],
+                "knowledge_checks": [
+                    {"module": title, "started_at": a.started_at, "submitted_at": a.submitted_at, "score": a.score,
+                     "passed": a.passed, "answers": a.answers}
+                    for a, title in attempts if a.enrolment_id == e.id
+                ],
+            }
+            for e in enrolments
+        ],
+        "roleplays": [
+            {
+                "scenario": s.scenario.title, "attempt": s.attempt_no, "kind": s.kind, "state": s.state,
+                "replies": s.replies, "created_at": s.created_at, "submitted_at": s.submitted_at,
+                "graded_at": s.graded_at,
+                "recording_file": f"files/{s.recording_path}" if s.recording_path else None,
+                "grades": [
+                    {"levels": g.levels, "comments": g.comments, "feedback": g.feedback, "total": g.total,
+                     "passed": g.passed, "released_at": g.released_at}
+                    for g in s.grades
+                    if g.kind in {GradeKind.PRIMARY, GradeKind.CORRECTION} and g.released_at is not None
+                ],
+            }
+            for s in submissions
+        ],
+        "supervised_hours": [
+            {"date": h.worked_on, "setting": h.setting, "activity": h.activity, "hours": h.hours, "state": h.state,
+             "review_note": h.review_note, "reviewed_at": h.reviewed_at}
+            for h in db.session.scalars(sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id))
+        ],
+        "continuing_education": [
+            {"title": c.title, "provider": c.provider, "hours": c.hours, "completed_on": c.completed_on,
+             "source": c.source, "state": c.state, "review_note": c.review_note,
+             "evidence_file": f"files/{c.evidence_path}" if c.evidence_path else None}
+            for c in db.session.scalars(sa.select(ContinuingEducation).where(ContinuingEducation.user_id == user.id))
+        ],
+        "certificates": [
+            {"number": c.number, "holder_name": c.holder_name, "course": c.course_title,
+             "version": c.course_version_label, "hours": c.hours, "issued_on": c.issued_on,
+             "expires_on": c.expires_on, "revoked_at": c.revoked_at, "revoked_reason": c.revoked_reason,
+             "pdf_file": f"files/{c.pdf_path}" if c.pdf_path else None}
+            for c in db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id))
+        ],
+        "activity_log": [
+            {"at": e.created_at, "action": e.action, "subject": f"{e.subject_type} {e.subject_id}".strip(),
+             "by_you": e.actor_id == user.id, "ip": e.ip if e.actor_id == user.id else None}
+            for e in events
+        ],
+    }
+
+
+README = """Your data from {program}
+Exported {when} for account #{id}.
+
+data.json   everything we hold about you: your account, cohorts, enrolments, lessons read,
+            knowledge-check attempts, role-plays (your replies and released grades), supervised
+            hours, continuing education, certificates, and the log of actions by or about you.
+files/      the files you uploaded or were issued: recordings, evidence, certificate PDFs.
+"""
+
+
+def export_user_data(user: User, *, data_dir: str | Path, program_name: str = "PeerCert") -> bytes:
+    """A ZIP of data.json, a README and the person's files; the export is audited."""
+    data = personal_data(user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", README.format(program=program_name, when=utcnow().isoformat(timespec="seconds"),
+                                                     id=user.id))
+        archive.writestr("data.json", json.dumps(data, default=_json_default, indent=2, ensure_ascii=False))
+        for _kind, relative in _person_files(user):
+            path = stored_file(data_dir, relative)
+            if path is not None:
+                archive.write(path, f"files/{relative}")
+    audit.record("privacy.exported", actor=user, subject=user, target_user=user)
+    return buffer.getvalue()
+
+
+# Erasure --------------------------------------------------------------------------------------
+
+@dataclass
+class ErasureReport:
+    user_id: int
+    files_deleted: int
+    submissions_cleared: int
+    certificates_kept: int
+    holder_name_kept: bool
+    audit_events_scrubbed: int
+
+
+def _scrub(value, needles: list[str]):
+    """`value` with every needle (case-insensitive) replaced, recursively through dicts and lists."""
+    if isinstance(value, str):
+        lowered = value.lower()
+        for needle in needles:
+            start = lowered.find(needle)
+            while start != -1:
+                value = value[:start] + ERASED_MARK + value[start + len(needle):]
+                lowered = value.lower()
+                start = lowered.find(needle, start + len(ERASED_MARK))
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, needles) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, needles) for item in value]
+    return value
+
+
+def _scrub_audit_events(user: User, needles: list[str]) -> int:
+    details_text = sa.cast(AuditEvent.details, sa.Text)
+    mentions = [sa.func.lower(details_text).contains(needle, autoescape=True) for needle in needles]
+    # JSON escapes non-ASCII characters, so also look for the escaped spelling of each needle.
+    mentions += [sa.func.lower(details_text).contains(json.dumps(needle)[1:-1].lower(), autoescape=True)
+                 for needle in needles if json.dumps(needle)[1:-1] != needle]
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(sa.or_(
+            AuditEvent.actor_id == user.id,
+            AuditEvent.target_user_id == user.id,
+            sa.and_(AuditEvent.subject_type == "User", AuditEvent.subject_id == str(user.id)),
+            *mentions,
+        ))
+    ).all()
+    changed = 0
+    for event in events:
+        about_them = event.target_user_id == user.id or (
+            event.subject_type == "User" and event.subject_id == str(user.id))
+        details = dict(event.details or {})
+        if about_them:
+            details = {key: value for key, value in details.items() if key not in PERSONAL_DETAIL_KEYS}
+        details = _scrub(details, needles)
+        if details != event.details:
+            event.details = details
+            changed += 1
+        if event.actor_id == user.id and event.ip is not None:
+            event.ip = None  # their address when they acted; verifiers' addresses are not theirs
+            changed += 1
+    return changed
+
+
+def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool) -> ErasureReport:
+    """Remove the person's personal data and files; keep certificate records verifiable."""
+    if user.erased_at is not None:
+        raise DomainError("This person's data was already erased.")
+    if actor is not None and actor.id == user.id:
+        raise DomainError("You cannot erase your own account here. Ask another administrator.")
+    if user.role == Role.ADMIN:
+        others = db.session.scalar(sa.select(sa.func.count(User.id)).where(
+            User.role == Role.ADMIN, User.id != user.id, User.active.is_(True), User.erased_at.is_(None)))
+        if not others:
+            raise DomainError("This is the last administrator: create another one first.")
+    needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
+    now = utcnow()
+
+    files_deleted = 0
+    for _kind, relative in _person_files(user):
+        path = stored_file(data_dir, relative)
+        if path is not None:
+            path.unlink(missing_ok=True)
+            files_deleted += 1
+
+    submissions = db.session.scalars(
+        sa.select(Submission).where(Submission.trainee_id == user.id).options(so.selectinload(Submission.grades))
+    ).all()
+    for submission in submissions:
+        submission.replies = []
+        if submission.recording_path:
+            submission.recording_path = None
+            submission.recording_mimetype = None
+            submission.recording_size = None
+            submission.recording_deleted_at = now
+        for grade in submission.grades:  # notes about the person; the rubric levels stay for statistics
+            grade.comments = {}
+            grade.feedback = ""
+
+    for entry in db.session.scalars(sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id)):
+        entry.setting = ""
+        entry.activity = ""
+        entry.review_note = ""
+    for entry in db.session.scalars(sa.select(ContinuingEducation).where(ContinuingEducation.user_id == user.id)):
+        entry.evidence_path = None
+        entry.review_note = ""
+
+    certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
+    for certificate in certificates:
+        certificate.user_id = None
+        certificate.pdf_path = None  # re-rendered from the record, with the name as configured
+        certificate.pdf_rendered_at = None
+        if not keep_certificate_name:
+            certificate.holder_name = WITHHELD_NAME
+
+    if user.email:
+        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
+    scrubbed = _scrub_audit_events(user, needles)
+
+    user.name = f"Erased user #{user.id}"
+    user.email = None
+    user.password_hash = None
+    user.active = False
+    user.erased_at = now
+    user.session_version += 1
+    user.last_login_at = None
+    user.last_activity_at = None
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    report = ErasureReport(user.id, files_deleted, len(submissions), len(certificates), keep_certificate_name, scrubbed)
+    audit.record("user.erased", actor=actor, subject=user, target_user=user, files_deleted=files_deleted,
+                 certificates_kept=len(certificates), holder_name_kept=keep_certificate_name)
+    return report

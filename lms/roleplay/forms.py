@@ -1,0 +1,87 @@
+"""Forms for attempts, uploads and rubric grading. The rubric form is built per scenario."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import IntegerField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.roleplay.rubric import LEVELS, Criterion
+from lms.roleplay.services import MAX_REPLY_CHARS, Scores
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (start, submit, delete a draft, mark a calibration sample)."""
+
+    submit = SubmitField(_l("Continue"))
+
+
+class ReplyForm(FlaskForm):
+    turn = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    reply = TextAreaField(_l("Your reply"), validators=[DataRequired(message=_l("Write a reply before continuing.")),
+                                                        Length(max=MAX_REPLY_CHARS)])
+
+
+class RecordingForm(FlaskForm):
+    recording = FileField(
+        _l("Recording"),
+        description=_l("An audio or video file of the role-play done with a partner: MP3, M4A, MP4, WebM, OGG or "
+                       "WAV."),
+    )
+    submit = SubmitField(_l("Upload and submit"))
+
+
+class LivePickForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it only chooses what to show
+
+    trainee = SelectField(_l("Trainee"), coerce=int, validators=[InputRequired()])
+    scenario = SelectField(_l("Scenario"), coerce=int, validators=[InputRequired()])
+    submit = SubmitField(_l("Open the rubric"))
+
+
+class RubricForm(FlaskForm):
+    """Levels and comments per criterion, plus overall feedback; subclassed per scenario."""
+
+    criteria: list[Criterion] = []
+
+    def level_field(self, criterion: Criterion):
+        return self[f"level_{criterion.id}"]
+
+    def comment_field(self, criterion: Criterion):
+        return self[f"comment_{criterion.id}"]
+
+    def scores(self) -> Scores:
+        return Scores(
+            levels={c.id: int(self.level_field(c).data) for c in self.criteria},
+            comments={c.id: self.comment_field(c).data or "" for c in self.criteria},
+            feedback=self.feedback.data or "",
+        )
+
+
+def rubric_form(criteria: list[Criterion], *, submit_label=None, with_reason: bool = False,
+                with_feedback: bool = True, prefix: str = "", **kwargs) -> RubricForm:
+    attrs: dict = {"criteria": criteria}
+    for criterion in criteria:
+        attrs[f"level_{criterion.id}"] = RadioField(
+            criterion.title,
+            choices=[SelectChoice(str(level), str(level)) for level in LEVELS],
+            validators=[InputRequired(message=_l("Choose a level for this criterion."))],
+        )
+        attrs[f"comment_{criterion.id}"] = TextAreaField(
+            _l("Comment (optional)"), validators=[Optional(), Length(max=2000)]
+        )
+    attrs["feedback"] = TextAreaField(
+        _l("Overall feedback for the trainee") if with_feedback else _l("Notes (optional)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    if with_reason:
+        attrs["reason"] = TextAreaField(
+            _l("Reason for the correction"),
+            description=_l("Kept in the audit log with the previous and the new grade."),
+            validators=[DataRequired(message=_l("Say why the grade is being corrected.")), Length(max=1000)],
+        )
+    attrs["submit"] = SubmitField(submit_label or _l("Save and release the grade"))
+    form_class = type("ScenarioRubricForm", (RubricForm,), attrs)
+    return form_class(prefix=prefix, **kwargs)

@@ -1,0 +1,313 @@
+"""Course files: the loader and validator (tests/data/courses), Markdown rendering, the shipped courses."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lms.content import markdown
+from lms.content.loader import MIN_CORE_LESSON_WORDS, load_course, load_courses
+from lms.content.schema import CourseKind, QuestionType
+
+DATA = Path(__file__).parent / "data" / "courses"
+VALID = DATA / "valid"
+BROKEN = DATA / "broken"
+SHIPPED = Path(__file__).resolve().parents[1] / "courses"
+
+CORE_MODULES = ["foundations", "active-listening", "validation", "boundaries", "confidentiality", "crisis-safety"]
+
+
+def errors_of(folder: str) -> list[tuple[str, int | None, str]]:
+    course, errors, _warnings = load_course(BROKEN / folder, BROKEN)
+    assert course is None, "a course with errors must not be usable"
+    return [(error.file, error.line, error.message) for error in errors]
+
+
+# --- the shipped courses ---------------------------------------------------------------------
+
+def test_shipped_courses_pass_the_check(shipped_courses):
+    assert shipped_courses.errors == ()
+    assert {course.slug for course in shipped_courses.courses} >= {"peer-specialist-core", "peer-support-telehealth"}
+
+
+def test_courses_check_command_passes_on_the_shipped_courses(runner):
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_core_course_has_the_six_modules_in_order(shipped_courses):
+    core = shipped_courses.course("peer-specialist-core")
+    assert core.kind is CourseKind.CERTIFICATION
+    assert [module.slug for module in core.modules] == CORE_MODULES
+
+
+@pytest.mark.parametrize("module_slug", CORE_MODULES)
+def test_each_core_module_has_two_substantial_lessons_and_eight_questions(shipped_courses, module_slug):
+    core = shipped_courses.course("peer-specialist-core")
+    module = next(m for m in core.modules if m.slug == module_slug)
+    long_lessons = [lesson for lesson in module.lessons if lesson.word_count >= MIN_CORE_LESSON_WORDS]
+    assert len(long_lessons) >= 2, [(lesson.slug, lesson.word_count) for lesson in module.lessons]
+    assert module.quiz is not None and len(module.quiz.questions) >= 8
+    assert module.scenarios, "each core module has its role-play scenarios"
+    for lesson in module.lessons:
+        # Worked examples of what to say and what not to say.
+        assert "::: try" in lesson.markdown or "::: avoid" in lesson.markdown, lesson.slug
+
+
+def test_shipped_knowledge_checks_use_every_question_type(shipped_courses):
+    types = {question.type for course in shipped_courses.courses for module in course.modules
+             for question in module.quiz.questions}
+    assert types == set(QuestionType)
+
+
+def test_continuing_education_course_states_its_hours(shipped_courses):
+    ce = [c for c in shipped_courses.courses if c.kind is CourseKind.CONTINUING_EDUCATION]
+    assert ce and all(course.ce_hours > 0 for course in ce)
+
+
+# --- the valid test course -------------------------------------------------------------------
+
+def test_valid_course_loads_into_frozen_dataclasses():
+    result = load_courses(VALID)
+    assert result.errors == ()
+    course = result.course("mini-course")
+    assert course.version == "1.0" and course.hours == 2.0
+    assert course.certificate.supervised_hours_required == 10
+    assert [m.slug for m in course.modules] == ["listening", "validation"]
+    listening = course.modules[0]
+    assert [lesson.slug for lesson in listening.lessons] == ["attending", "open-questions"]
+    assert listening.lessons[0].title == "Attending" and listening.lessons[0].minutes == 5
+    assert [q.type for q in listening.quiz.questions] == list(QuestionType)
+    assert listening.quiz.pass_mark == 75 and listening.quiz.cooldown_minutes == 10
+    assert course.modules[1].quiz.pass_mark == 80  # the default
+    scenario = listening.scenarios[0]
+    assert scenario.rubric == "mini-rubric" and len(scenario.turns) == 5 and scenario.minimums == {"listening": 3}
+    assert [c.id for c in course.rubrics[0].criteria] == ["listening", "safety"]
+    assert [asset.path for asset in course.assets] == ["modules/01-listening/images/room.png"]
+    assert course.assets[0].mimetype == "image/png" and course.assets[0].data.startswith(b"\x89PNG")
+    with pytest.raises(AttributeError):
+        course.title = "changed"  # frozen
+
+
+def test_valid_course_warns_about_short_core_lessons_and_raw_html():
+    result = load_courses(VALID)
+    messages = [str(w) for w in result.warnings]
+    assert "mini-course/modules/01-listening/lessons/attending.md: warning: this lesson has 57 words; " \
+           "core lessons should have at least 600" in messages
+    assert any('attending.md:29: warning: raw HTML is not rendered: "<script>"' in m for m in messages)
+
+
+def test_content_hash_changes_with_any_file_and_only_then(tmp_path):
+    copy = tmp_path / "mini-course"
+    shutil.copytree(VALID / "mini-course", copy)
+    first, _, _ = load_course(copy)
+    again, _, _ = load_course(copy)
+    assert first.content_hash == again.content_hash
+    (copy / "modules/01-listening/images/room.png").write_bytes(b"\x89PNG changed")
+    changed, _, _ = load_course(copy)
+    assert changed.content_hash != first.content_hash
+
+
+# --- broken courses: each fails with a precise message ----------------------------------------
+
+BROKEN_CASES = {
+    "unknown-key": [
+        ("unknown-key/modules/01-basics/quiz.yaml", 5, 'question q1: unknown key "promt" (did you mean "prompt"?)'),
+        ("unknown-key/modules/01-basics/quiz.yaml", 3, 'question q1: missing key "prompt"'),
+    ],
+    "missing-answer": [
+        ("missing-answer/modules/01-basics/quiz.yaml", 6, 'question q1: no option is marked "correct: true"'),
+    ],
+    "too-many-answers": [
+        ("too-many-answers/modules/01-basics/quiz.yaml", 6,
+         "question q1: 2 options are marked correct, but a single question has exactly one"),
+    ],
+    "missing-feedback": [
+        ("missing-feedback/modules/01-basics/quiz.yaml", 11,
+         'question q1, option b: missing key "feedback" (every option explains why it is right or wrong)'),
+    ],
+    "duplicate-question-id": [
+        ("duplicate-question-id/modules/02-more/quiz.yaml", 2,
+         'duplicate question id "q1" (also in duplicate-question-id/modules/01-basics/quiz.yaml)'),
+    ],
+    "duplicate-option-id": [
+        ("duplicate-option-id/modules/01-basics/quiz.yaml", 11,
+         'question q1: duplicate option id "a" (first at line 7)'),
+    ],
+    "duplicate-scenario-id": [
+        ("duplicate-scenario-id/modules/02-more/scenarios/sc-basic.yaml", 1,
+         'duplicate scenario id "sc-basic" (also in duplicate-scenario-id/modules/01-basics/scenarios/sc-basic.yaml)'),
+    ],
+    "broken-module-link": [
+        ("broken-module-link/modules/01-basics/lessons/hello.md", 7,
+         'link to "module:crisis", but this course has no module with that slug (modules: basics, more)'),
+    ],
+    "unknown-competency": [
+        ("unknown-competency/modules/01-basics/module.yaml", 4,
+         'unknown competency "empathy" (course.yaml declares: engagement)'),
+    ],
+    "short-scenario": [
+        ("short-scenario/modules/01-basics/scenarios/sc-basic.yaml", 10,
+         "scenario sc-basic has 4 turns; a role-play needs at least 5"),
+    ],
+    "unknown-criterion": [
+        ("unknown-criterion/modules/01-basics/scenarios/sc-basic.yaml", 8,
+         'scenario sc-basic: criterion "empathy" is not in rubric basic'),
+    ],
+    "unknown-rubric": [
+        ("unknown-rubric/modules/01-basics/scenarios/sc-basic.yaml", 7,
+         'scenario sc-basic: unknown rubric "advanced" (rubrics/ has: basic)'),
+    ],
+    "missing-lesson-file": [
+        ("missing-lesson-file/modules/01-basics/module.yaml", 5, "missing lesson file lessons/goodbye.md"),
+    ],
+    "unknown-callout": [
+        ("unknown-callout/modules/01-basics/lessons/hello.md", 9, 'unknown callout "tip" (use try, avoid, note)'),
+    ],
+    "wrong-type": [
+        ("wrong-type/modules/01-basics/quiz.yaml", 1, '"pass_mark" should be a whole number, not text ("80%")'),
+    ],
+    "missing-key": [
+        ("missing-key/modules/02-more/module.yaml", 1, 'missing key "title"'),
+    ],
+    "unquoted-version": [
+        ("unquoted-version/course.yaml", 3,
+         '"version" should be text, not the number 1.0; quote it, like version: "1.0"'),
+    ],
+    "yaml-syntax": [
+        ("yaml-syntax/modules/02-more/quiz.yaml", 4, "YAML syntax error: mapping values are not allowed here"),
+    ],
+    "missing-module-folder": [
+        ("missing-module-folder/course.yaml", 15, 'module folder "modules/03-missing" not found'),
+    ],
+}
+
+
+@pytest.mark.parametrize("folder", sorted(BROKEN_CASES))
+def test_broken_course_fails_with_a_precise_message(folder):
+    assert errors_of(folder) == BROKEN_CASES[folder]
+
+
+def test_every_broken_example_is_tested():
+    kept = {path.name for path in BROKEN.iterdir() if path.is_dir()}
+    assert kept == set(BROKEN_CASES) | {"short-core-lesson"}
+
+
+def test_a_short_core_lesson_warns_but_does_not_fail():
+    course, errors, warnings = load_course(BROKEN / "short-core-lesson", BROKEN)
+    assert errors == [] and course is not None
+    assert [str(w) for w in warnings] == [
+        "short-core-lesson/modules/01-basics/lessons/hello.md: warning: this lesson has 13 words; "
+        "core lessons should have at least 600",
+        "short-core-lesson/modules/02-more/lessons/again.md: warning: this lesson has 5 words; "
+        "core lessons should have at least 600",
+    ]
+
+
+def test_duplicate_yaml_keys_and_wrong_shapes_are_reported(tmp_path):
+    copy = tmp_path / "mini-course"
+    shutil.copytree(VALID / "mini-course", copy)
+    manifest = copy / "course.yaml"
+    manifest.write_text(manifest.read_text().replace("hours: 2\n", "hours: 2\nhours: 3\n")
+                        .replace("enrolment: open", "enrolment: invite-only"))
+    quiz = copy / "modules/02-validation/quiz.yaml"
+    quiz.write_text(quiz.read_text().replace("type: single", "type: singel"))
+    _, errors, _ = load_course(copy, tmp_path)
+    messages = [str(e) for e in errors]
+    assert messages == [
+        'mini-course/course.yaml:9: duplicate key "hours" (first at line 8)',
+        'mini-course/course.yaml:11: unknown enrolment "invite-only" (use open or organization)',
+        'mini-course/modules/02-validation/quiz.yaml:15: question va-q2: unknown type "singel" '
+        '(use single, multiple, true_false or best_response)',
+    ]
+
+
+def test_courses_check_lists_every_error_and_exits_non_zero(app, runner):
+    app.config["COURSES_DIR"] = str(BROKEN)
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 1
+    for cases in BROKEN_CASES.values():
+        for file, line, message in cases:
+            assert f"{file}:{line}: {message}" in result.output
+    assert "20 courses checked: 20 errors, 2 warnings." in result.output
+
+
+def test_courses_check_passes_with_warnings_on_the_valid_course(app, runner):
+    app.config["COURSES_DIR"] = str(VALID)
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 0, result.output
+    assert "warning: this lesson has 57 words" in result.output
+    assert "1 course checked: 0 errors, 5 warnings." in result.output
+
+
+def test_courses_check_can_name_one_course(app, runner):
+    app.config["COURSES_DIR"] = str(BROKEN)
+    result = runner.invoke(args=["courses", "check", "missing-answer"])
+    assert result.exit_code == 1
+    assert "1 course checked: 1 error," in result.output
+    assert runner.invoke(args=["courses", "check", "nope"]).exit_code != 0
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+def test_callouts_render_as_asides_with_a_visible_title():
+    html = markdown.render(
+        '::: try\n"How has your week been?"\n:::\n\n::: avoid\nWhy?\n:::\n\n::: note\nA fact.\n:::\n')
+    assert '<aside class="callout callout-try">\n<p class="callout-title">Try saying</p>' in html
+    assert '<aside class="callout callout-avoid">\n<p class="callout-title">Avoid</p>' in html
+    assert '<aside class="callout callout-note">\n<p class="callout-title">Note</p>' in html
+    assert html.count("</aside>") == 3
+
+
+def test_raw_html_is_shown_as_text_never_rendered():
+    html = markdown.render('<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">\n\nHello <b>there</b>')
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("source", [
+    "[click](javascript:alert(1))",
+    "[click](JAVASCRIPT:alert(1))",
+    "[click](vbscript:msgbox)",
+    "![x](data:text/html;base64,PHNjcmlwdD4=)",
+])
+def test_dangerous_links_are_not_rendered(source):
+    html = markdown.render(source)
+    assert "href" not in html and "src" not in html  # left as plain text, never a link or an image
+
+
+def test_sanitizer_keeps_only_what_the_renderer_produces():
+    dirty = ('<p onclick="x()">a</p><aside class="callout callout-try evil">b</aside><a href="javascript:x">c</a>'
+             '<iframe src="/"></iframe><h1>d</h1><p style="color:red" class="evil">e</p>')
+    assert markdown.sanitize(dirty) == (
+        '<p>a</p><aside class="callout callout-try">b</aside><a rel="noopener noreferrer">c</a>d<p class="">e</p>'
+    )
+
+
+def test_module_links_and_images_are_rewritten():
+    html = markdown.render(
+        "See [validation](module:validation#levels).\n\n![Two chairs](images/room.png)\n\n"
+        "![elsewhere](images/nope.png)",
+        module_url=lambda slug: f"/courses/mini/modules/{slug}",
+        asset_url=lambda src: "/assets/room.png" if src == "images/room.png" else None,
+    )
+    assert '<a href="/courses/mini/modules/validation#levels" rel="noopener noreferrer">validation</a>' in html
+    assert '<img src="/assets/room.png" alt="Two chairs">' in html
+    assert '<img alt="elsewhere">' in html
+
+
+def test_tables_get_header_scope_and_a_scrolling_wrapper():
+    html = markdown.render("| Skill | Example |\n|:--|--:|\n| Open question | How? |\n")
+    assert '<div class="table-wrap">' in html
+    assert '<th scope="col">Skill</th>' in html
+    assert "style=" not in html
+
+
+def test_inspect_finds_links_images_callouts_and_counts_words():
+    text = "## Title\n\nOne two three.\nSee [x](module:other).\n\n::: tip\nno\n:::\n\n![alt text](images/a.png)\n"
+    report = markdown.inspect(text, line_offset=4)
+    assert report.module_links == (("other", 8),)
+    assert report.images == (("images/a.png", 14),)
+    assert report.unknown_callouts == (("tip", 10),)
+    assert report.word_count == 10  # Title, One two three, See x, tip no (not a callout), alt text
