@@ -47,7 +47,6 @@ limit_request_line = 8190
 limit_request_fields = 100
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-proxy_allow_ips = forwarded_allow_ips
 
 accesslog = os.environ.get("ACCESS_LOG", "-")
 if accesslog.lower() in {"", "off", "none"}:  # `make bench` turns it off for both apps it compares

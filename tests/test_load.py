@@ -263,3 +263,48 @@ def test_ten_simultaneous_grades_of_one_submission_leave_exactly_one(server):
         grades = db.session.scalars(sa.select(Grade).where(Grade.submission_id == world["submission_id"],
                                                            Grade.kind == "primary")).all()
     assert len(grades) == 1, "exactly one primary grade: no duplicate, none lost"
+
+
+# -- the benchmark's own parts ---------------------------------------------------------------------
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/ping
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     8.12ms   10.01ms 120.00ms   90.00%
+  Latency Distribution
+     50%    7.83ms
+     75%   10.00ms
+     90%   15.00ms
+     99%  1.20s
+  9685 requests in 5.00s, 1.50MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:   1937.00
+Transfer/sec:    300.00KB
+"""
+
+
+def test_bench_reads_wrk_output_including_errors():
+    from bench.measure import parse_wrk
+
+    result = parse_wrk(WRK_OUTPUT)
+    assert (result.requests, result.rps, result.p50_ms, result.p99_ms) == (9685, 1937.0, 7.83, 1200.0)
+    assert result.errors == 1 + 2 + 4
+
+
+def test_bench_seeds_alike_cohorts_and_finds_the_pages_for_each_role(app, db):
+    from bench.run import PAGES, resolve
+    from bench.seed import Size, seed
+    from lms.auth.services import hash_password
+
+    size = Size("tiny", trainees=100, quiz_attempts=1000, submissions=200, certificates=60)
+    seeded = seed(app, size, password_hash=hash_password("bench-password-123"))
+    assert seeded.counts["trainees"] == 100 and seeded.counts["cohorts"] == 2
+    assert seeded.counts["quiz_attempts"] == 1000 and seeded.counts["certificates"] == 60
+    assert len(set(seeded.numbers)) == 60
+    for title, role, endpoints in PAGES:
+        url, how = resolve(app, endpoints, seeded.url_values())
+        assert url is not None, (title, how)
+        client = app.test_client()
+        client.post("/auth/login", data={"email": seeded.emails[role], "password": "bench-password-123"})
+        assert client.get(url).status_code == 200, (title, url)
