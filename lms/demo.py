@@ -46,8 +46,8 @@ def seed_demo() -> list[tuple[str, str]]:
             trainees=[people["trainee@example.org"], people["jordan@example.org"]])
     _assign(autumn, supervisors=[people["supervisor2@example.org"]], trainees=[people["casey@example.org"]])
     db.session.flush()
-    _extend(people, [spring, autumn])
-    return [(Role(role).label, email) for role, email, _ in DEMO_PEOPLE]
+    extra_logins = _extend(people, [spring, autumn])
+    return [(Role(role).label, email) for role, email, _ in DEMO_PEOPLE] + extra_logins
 
 
 def _cohort(organization, name, starts_on, ends_on) -> Cohort:
@@ -69,20 +69,18 @@ def _assign(cohort, *, supervisors, trainees) -> None:
             cohort.trainees.append(trainee)
 
 
-def _extend(people, cohorts) -> None:
-    """Feature data (enrolments, submissions, certificates) added by later features."""
+def _extend(people, cohorts) -> list[tuple[str, str]]:
+    """Feature data (enrolments, submissions, certificates); returns the extra logins it made."""
     from lms.certificates.demo import seed_certificates
     from lms.learning.demo import seed_learning
+    from lms.orgs.demo import seed_orgs
+    from lms.roleplay.demo import seed_roleplays
 
     seed_learning(people)  # enrolments and some progress in the synced courses
-
-    from lms.roleplay.demo import seed_roleplays
 
     seed_roleplays(people)  # role-plays waiting in the demo supervisors' grading queues
 
     # avery@ (valid), jamie@ (expired) and drew@ (revoked), once the core course is synced
-    seed_certificates(people, cohorts, password=DEMO_PASSWORD)
-
-    from lms.orgs.demo import seed_orgs
-
+    certified_logins = seed_certificates(people, cohorts, password=DEMO_PASSWORD)
     seed_orgs(people, cohorts)  # supervised hours to review, a pending invitation
+    return certified_logins or []

@@ -75,7 +75,7 @@ def fresh_schema() -> None:
     """An empty schema for each test.
 
     SQLite in memory is new for every app, so creating it is cheap. On PostgreSQL the schema is
-    created once and emptied with one TRUNCATE per test, which is much faster than dropping and
+    created once and emptied with DELETEs per test, which is much faster than dropping and
     creating every table; if a test dropped tables (the migration test does), it is rebuilt.
     """
     import sqlalchemy as sa
@@ -86,11 +86,17 @@ def fresh_schema() -> None:
     if not _PG_SCHEMA_BUILT:
         _rebuild_pg_schema()
         return
-    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+    # DELETE is far cheaper than TRUNCATE on many small tables (TRUNCATE pays a fixed cost per table).
     try:
         with _db.engine.begin() as connection:
-            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    except sa.exc.ProgrammingError:
+            # A connection an earlier test leaked inside an open transaction would hold locks
+            # and hang this test: no other test runs now, so end such leftovers.
+            connection.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
         _rebuild_pg_schema()
 
 

@@ -57,6 +57,19 @@ def test_signed_in_forms_posted_without_a_csrf_token_are_refused(app, client, pe
     assert client.get("/dashboard").status_code == 200
 
 
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_the_navigation_logout_form_carries_a_working_csrf_token(client, people, app_config):
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/auth/login", data={"email": people["trainee"].email, "password": factories.PASSWORD,
+                                     "csrf_token": token})
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    form = re.search(r'<form[^>]*action="/auth/logout".*?</form>', dashboard, re.S).group(0)
+    logout_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    assert client.post("/auth/logout", data={"csrf_token": logout_token}).status_code == 302
+    assert client.get("/dashboard").status_code == 302  # signed out
+
+
 # -- open redirects -------------------------------------------------------------------------------
 
 HOSTILE_NEXT = [
@@ -450,10 +463,10 @@ def api_database():
     from lms.learning.sync import sync_courses
     from lms.models import Certificate
     from tests.conftest import _db as database
+    from tests.conftest import fresh_schema, is_postgres
 
     with API_APP.app_context():
-        database.drop_all()
-        database.create_all()
+        fresh_schema()
         from lms.content.loader import load_courses
 
         outcomes, _ = sync_courses(load_courses(ROOT / "courses").courses)
@@ -466,7 +479,8 @@ def api_database():
         assert database.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 2
         yield database
         database.session.remove()
-        database.drop_all()
+        if not is_postgres():
+            database.drop_all()
 
 
 @schema.parametrize()
