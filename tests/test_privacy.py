@@ -90,7 +90,9 @@ def test_the_export_contains_no_one_elses_files(app, client, auth, db, people, p
     db.session.commit()
     auth.login(person[0])
     names = zipfile.ZipFile(io.BytesIO(client.post("/records/my-data/export").data)).namelist()
-    assert not any(str(other.id) + "-" in name for name in names)
+    others_files = {f"{other.id}-roleplay.webm", f"{other.id}-certificate.pdf"}
+    assert not any(name.rsplit("/", 1)[-1] in others_files for name in names)
+    assert any(name.rsplit("/", 1)[-1] == f"{person[0].id}-roleplay.webm" for name in names)
 
 
 @pytest.mark.parametrize("keep_name", [True, False], ids=["name-kept", "name-withheld"])
