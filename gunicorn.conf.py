@@ -17,6 +17,7 @@ proxies stand in front of it (see README, Production).
 
 import multiprocessing
 import os
+import sys
 
 
 def _int(name: str, default: int) -> int:
@@ -58,3 +59,10 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(D)sus "%
 capture_output = True
 
 proc_name = "peercert"
+
+
+def worker_exit(server, worker):
+    """Write what the worker still holds in memory (lookups waiting for the verification log)."""
+    verification_log = sys.modules.get("lms.certificates.verification_log")
+    if verification_log is not None:
+        verification_log.flush_all()

@@ -11,9 +11,32 @@ from lms.config import Config, from_environment
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
+class PeerCertFlask(Flask):
+    """Flask, remembering which hooks and views are plain functions.
+
+    Flask asks `inspect.iscoroutinefunction` about every hook, view and teardown function on every
+    request (seven times for a verification API call); the answer never changes.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synchronous: set = set()
+
+    def ensure_sync(self, func):
+        try:
+            if func in self._synchronous:
+                return func
+        except TypeError:  # an unhashable callable: ask each time
+            return super().ensure_sync(func)
+        result = super().ensure_sync(func)
+        if result is func and len(self._synchronous) < 1000:  # hooks and views: a fixed few hundred
+            self._synchronous.add(func)
+        return result
+
+
 def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH")
-    app = Flask(
+    app = PeerCertFlask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
@@ -107,6 +130,9 @@ def configure_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from lms.sessions import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -123,8 +149,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session)
 
     from lms import jobs
+    from lms.certificates import verification_log
 
     jobs.init_app(app)
+    verification_log.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -174,14 +202,22 @@ def register_security_headers(app: Flask) -> None:
         "base-uri 'self'; form-action 'self'"
     )
 
+    defaults = [
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ]
+    hsts = ("Strict-Transport-Security", "max-age=31536000")
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if app.config["PRODUCTION"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Each header unless the view set its own (a `setdefault` each, but one pass over the headers:
+        # werkzeug's lookup of an absent header raises and catches a KeyError).
+        present = set(response.headers.keys(lower=True))
+        for name, value in [*defaults, hsts] if app.config["PRODUCTION"] else defaults:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response
 
 

@@ -32,12 +32,31 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "KEYS_DIR": str(tmp_path / "keys"),
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "VERIFICATION_LOG_BUFFER": 0,  # lookups are logged in the request's transaction: visible at once
     }
     if TEST_DATABASE_URL.startswith("sqlite"):
         # One in-memory database shared by every connection of this app.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     config.update(overrides)
     return config
+
+
+def own_database_url(folder: Path, name: str) -> str:
+    """A database apart from the tests' one, for a live server (browser and load tests), so that the
+    per-test reset never pulls it from under the server: a file in `folder`, or `<test db>_<name>` on
+    the PostgreSQL server, created if missing."""
+    if not is_postgres():
+        return f"sqlite:///{folder / f'{name}.sqlite3'}"
+    import sqlalchemy as sa
+
+    url = sa.make_url(TEST_DATABASE_URL)
+    database = f"{url.database}_{name}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}):
+            connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    return url.set(database=database).render_as_string(hide_password=False)
 
 
 class FreshContextClient(FlaskClient):
@@ -144,6 +163,11 @@ class AuthActions:
     def logout(self):
         return self.client.post("/auth/logout")
 
+    def switch_to(self, user):
+        """Log out whoever is signed in, then log in as `user`."""
+        self.logout()
+        return self.login(user)
+
 
 @pytest.fixture
 def auth(client):
@@ -191,3 +215,25 @@ def courses(db, shipped_courses):
     assert not refusals, refusals
     db.session.commit()
     return {outcome.slug: outcome.course_version for outcome in outcomes}
+
+
+# --- certificates ----------------------------------------------------------------------------------
+# A module that issues certificates overrides `app_config` with `module_keys_dir` and marks itself
+# `pytestmark = pytest.mark.usefixtures("quick_pdfs")`.
+
+
+@pytest.fixture(scope="module")
+def module_keys_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("keys")  # one key pair for the module: RSA key generation is slow
+
+
+@pytest.fixture
+def quick_pdfs(request, monkeypatch):
+    """WeasyPrint replaced by a stand-in PDF, unless the test also asks for `real_pdfs`."""
+    if "real_pdfs" not in request.fixturenames:
+        factories.stub_certificate_pdfs(monkeypatch)
+
+
+@pytest.fixture
+def real_pdfs():
+    """This test reads the PDF: render it with WeasyPrint."""

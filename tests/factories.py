@@ -236,6 +236,13 @@ def make_enrolment(user: User, course_version):
     return enrolment
 
 
+def make_enrolled_scenario(trainee: User, **fields):
+    """A scenario whose course version `trainee` is enrolled in, so that they may start it."""
+    scenario = make_scenario(**fields)
+    make_enrolment(trainee, scenario.module.course_version)
+    return scenario
+
+
 def make_submission(trainee: User, scenario, *, state: str = "submitted", kind: str = "written", replies=None,
                     attempt_no: int | None = None, enrolment=None, submitted_at=None, **fields):
     """A submission (enrolling the trainee if needed); a submitted written one has a reply to every turn."""

@@ -12,20 +12,12 @@ from lms.certificates.credential import verify_credential_jwt
 from lms.models import ApiKey, AuditEvent, Certificate
 from tests import factories
 
-
-@pytest.fixture(scope="module")
-def keys_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("keys")
+pytestmark = pytest.mark.usefixtures("quick_pdfs")
 
 
 @pytest.fixture
-def app_config(keys_dir):
-    return {"KEYS_DIR": str(keys_dir)}
-
-
-@pytest.fixture(autouse=True)
-def quick_pdfs(monkeypatch):
-    factories.stub_certificate_pdfs(monkeypatch)
+def app_config(module_keys_dir):
+    return {"KEYS_DIR": str(module_keys_dir)}
 
 
 @pytest.fixture

@@ -34,12 +34,6 @@ def submitted(db, people, scenario):
     return submission
 
 
-def login(auth, user):
-    """Switch to `user` (logging out whoever was signed in)."""
-    auth.logout()
-    auth.login(user)
-
-
 def outbox(app):
     return app.extensions.setdefault("mail_outbox", [])
 
@@ -52,14 +46,14 @@ def outbox(app):
     ("org_admin", 403), ("trainee", 403),
 ])
 def test_who_may_open_the_grading_page(client, auth, people, submitted, who, status):
-    login(auth, people[who])
+    auth.switch_to(people[who])
     assert client.get(f"/grading/submissions/{submitted.id}").status_code == status
     assert client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD)).status_code in (
         {status} if status == 403 else {302})
 
 
 def test_supervisor_of_another_cohort_cannot_grade_or_correct(client, auth, db, people, submitted):
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     assert client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD)).status_code == 403
     assert client.get(f"/grading/submissions/{submitted.id}/correct").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Grade.id))) == 0
@@ -68,7 +62,7 @@ def test_supervisor_of_another_cohort_cannot_grade_or_correct(client, auth, db, 
 def test_a_draft_cannot_be_graded(client, auth, db, people, scenario):
     draft = factories.make_submission(people["trainee"], scenario, state="draft")
     db.session.commit()
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert client.get(f"/grading/submissions/{draft.id}").status_code == 404
 
 
@@ -89,7 +83,7 @@ def test_queue_lists_own_cohorts_oldest_first_with_waiting_time_and_counts(clien
     factories.make_grade(graded, people["supervisor"], GOOD)
     db.session.commit()
 
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     page = client.get("/grading").get_data(as_text=True)
     assert "Stranger Trainee" not in page
     assert page.index("Older Trainee") < page.index("Newer Trainee")
@@ -99,7 +93,7 @@ def test_queue_lists_own_cohorts_oldest_first_with_waiting_time_and_counts(clien
     graded_page = client.get("/grading?status=graded").get_data(as_text=True)
     assert people["trainee"].name in graded_page and "Older Trainee" not in graded_page
 
-    login(auth, people["admin"])
+    auth.switch_to(people["admin"])
     assert "Stranger Trainee" in client.get("/grading").get_data(as_text=True)
 
 
@@ -108,7 +102,7 @@ def test_queue_filters_by_course_and_scenario(client, auth, db, people, scenario
     factories.make_submission(people["trainee"], scenario)
     factories.make_submission(people["trainee"], other)
     db.session.commit()
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     page = client.get(f"/grading?scenario={other.id}").get_data(as_text=True)
     rows = page.split("<tbody>")[1].split("</tbody>")[0]
     assert "A gift and a friend request" in rows and scenario.title not in rows
@@ -122,7 +116,7 @@ def test_queue_filters_by_course_and_scenario(client, auth, db, people, scenario
 
 def test_grade_with_confidentiality_under_its_minimum_is_resubmit_whatever_the_total(
         app, client, auth, db, people, submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     response = client.post(f"/grading/submissions/{submitted.id}",
                            data=rubric_data(SECRECY, comment_confidentiality="Promised secrecy.",
                                             feedback="Explain the limits first.", decision="pass", passed="y"))
@@ -141,7 +135,7 @@ def test_grade_with_confidentiality_under_its_minimum_is_resubmit_whatever_the_t
 
 
 def test_grade_that_passes_marks_the_module_passed(client, auth, db, people, submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD))
     submission = db.session.get(Submission, submitted.id)
     assert submission.state == SubmissionState.PASSED
@@ -152,7 +146,7 @@ def test_grade_that_passes_marks_the_module_passed(client, auth, db, people, sub
 
 def test_missing_levels_are_explained_next_to_the_criterion_and_nothing_is_saved(client, auth, db, people,
                                                                                submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     response = client.post(f"/grading/submissions/{submitted.id}",
                            data=rubric_data({"listening": 3, "validation": 3}))
     assert response.status_code == 400
@@ -165,11 +159,11 @@ def test_second_supervisor_saving_after_the_first_is_told_and_nothing_is_overwri
     people["cohort"].supervisors.append(people["other_supervisor"])
     db.session.commit()
     # Both open the page before either saves.
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     assert client.get(f"/grading/submissions/{submitted.id}").status_code == 200
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD)).status_code == 302
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     response = client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(SECRECY))
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -181,7 +175,7 @@ def test_second_supervisor_saving_after_the_first_is_told_and_nothing_is_overwri
 
 def test_a_released_grade_is_final_and_a_correction_is_a_new_audited_grade(app, client, auth, db, people,
                                                                           submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD))
     page = client.get(f"/grading/submissions/{submitted.id}").get_data(as_text=True)
     assert "Correct the grade" in page and 'name="level_listening"' not in page
@@ -199,7 +193,7 @@ def test_a_released_grade_is_final_and_a_correction_is_a_new_audited_grade(app, 
     assert event.details["reason"] == "Missed the secrecy promise in turn 1."
     assert event.details["before"]["passed"] is True and event.details["after"]["passed"] is False
     assert "corrected" in outbox(app)[-1]["Subject"]
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     page = client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
     assert "Resubmit" in page and "This grade corrects an earlier one." in page
 
@@ -238,7 +232,7 @@ def test_submission_route_uses_the_configured_share_and_injected_random_source(a
     people["cohort"].supervisors.append(people["other_supervisor"])
     draft = factories.make_submission(people["trainee"], scenario, state="draft", replies=["a reply"] * 5)
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     client.post(f"/roleplays/attempts/{draft.id}/submit")
     assert db.session.get(Submission, draft.id).second_marker_id is not None
 
@@ -249,7 +243,7 @@ def test_blind_second_marker_does_not_see_the_first_grade_and_does_not_change_th
     submitted.second_marker_id = people["other_supervisor"].id
     db.session.commit()
 
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     queue = client.get("/grading?status=second").get_data(as_text=True)
     assert "Second marking (blind)" in queue and people["trainee"].name in queue
     # Not in their own waiting list: someone else gives the grade that counts.
@@ -257,10 +251,10 @@ def test_blind_second_marker_does_not_see_the_first_grade_and_does_not_change_th
     # The second marker cannot give the grade that counts.
     assert client.get(f"/grading/submissions/{submitted.id}").status_code == 302
 
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD, feedback="Solid work overall."))
 
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     page = client.get(f"/grading/submissions/{submitted.id}/second").get_data(as_text=True)
     assert "Solid work overall." not in page and "blind" in page
     page = client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
@@ -275,12 +269,12 @@ def test_blind_second_marker_does_not_see_the_first_grade_and_does_not_change_th
     assert client.post(f"/grading/submissions/{submitted.id}/second", data=rubric_data(GOOD)).status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(Grade.id)).where(Grade.kind == GradeKind.SECOND)) == 1
 
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     assert "Second marking" not in client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
 
 
 def test_only_the_assigned_second_marker_may_second_mark(client, auth, people, submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert client.get(f"/grading/submissions/{submitted.id}/second").status_code == 403
 
 
@@ -292,14 +286,14 @@ def test_calibration_sample_graded_blind_then_compared_with_the_reference(client
     submitted.state = SubmissionState.PASSED
     db.session.commit()
 
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert client.post(f"/grading/submissions/{submitted.id}/calibration", data={"value": "1"}).status_code == 403
-    login(auth, people["admin"])
+    auth.switch_to(people["admin"])
     client.post(f"/grading/submissions/{submitted.id}/calibration", data={"value": "1"})
     assert db.session.get(Submission, submitted.id).is_calibration
 
     # A supervisor of the same organization, not of the trainee's cohort, may grade the sample blind.
-    login(auth, people["other_supervisor"])
+    auth.switch_to(people["other_supervisor"])
     listing = client.get("/grading/calibration").get_data(as_text=True)
     assert f"Sample {submitted.id}" in listing and people["trainee"].name not in listing
     page = client.get(f"/grading/calibration/{submitted.id}").get_data(as_text=True)
@@ -313,14 +307,14 @@ def test_calibration_sample_graded_blind_then_compared_with_the_reference(client
     assert "1.0" in client.get("/grading/calibration").get_data(as_text=True)
 
     # The reference author does not grade their own sample; another organization cannot see it.
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert f"Sample {submitted.id}" not in client.get("/grading/calibration").get_data(as_text=True)
-    login(auth, people["outsider_supervisor"])
+    auth.switch_to(people["outsider_supervisor"])
     assert client.get(f"/grading/calibration/{submitted.id}").status_code == 403
 
 
 def test_an_ungraded_submission_cannot_be_a_calibration_sample(client, auth, db, people, submitted):
-    login(auth, people["admin"])
+    auth.switch_to(people["admin"])
     response = client.post(f"/grading/submissions/{submitted.id}/calibration", data={"value": "1"},
                            follow_redirects=True)
     assert "Only a graded submission" in response.get_data(as_text=True)
@@ -333,7 +327,7 @@ def test_an_ungraded_submission_cannot_be_a_calibration_sample(client, auth, db,
 def test_supervisor_scores_a_live_role_play_of_their_trainee(app, client, auth, db, people, scenario):
     factories.make_enrolment(people["trainee"], scenario.module.course_version)
     db.session.commit()
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     page = client.get(f"/grading/live?trainee={people['trainee'].id}&scenario={scenario.id}").get_data(as_text=True)
     assert 'name="level_confidentiality"' in page
     response = client.post("/grading/live", data=rubric_data(SECRECY, trainee=people["trainee"].id,
@@ -349,7 +343,7 @@ def test_live_role_play_of_a_trainee_of_another_cohort_is_refused(client, auth, 
     stranger = factories.make_user(org=people["org"])
     factories.make_enrolment(stranger, scenario.module.course_version)
     db.session.commit()
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     assert stranger.name not in client.get("/grading/live").get_data(as_text=True)
     response = client.post("/grading/live", data=rubric_data(GOOD, trainee=stranger.id, scenario=scenario.id))
     assert response.status_code == 400

@@ -39,11 +39,6 @@ def double_marked(db, people):
     return scenario
 
 
-def login(auth, user):
-    auth.logout()
-    auth.login(user)
-
-
 def test_agreement_report_matches_the_hand_computation(app, db, people, double_marked):
     report = services.agreement_report(people["supervisor"])
     rows = {row.key: row for row in report.by_criterion}
@@ -57,7 +52,7 @@ def test_agreement_report_matches_the_hand_computation(app, db, people, double_m
 
 
 def test_agreement_page_shows_kappa_chart_and_table_with_flags(client, auth, people, double_marked):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     page = client.get("/grading/agreement").get_data(as_text=True)
     listening = page.split('data-key="listening"')[1].split("</tr>")[0]
     assert "0.33" in listening and "50%" in listening and "Under 0.6" in listening
@@ -71,10 +66,10 @@ def test_agreement_page_shows_kappa_chart_and_table_with_flags(client, auth, peo
 
 
 def test_agreement_is_limited_to_the_supervisors_cohorts(client, auth, people, double_marked):
-    login(auth, people["outsider_supervisor"])
+    auth.switch_to(people["outsider_supervisor"])
     page = client.get("/grading/agreement").get_data(as_text=True)
     assert "No submission has been graded twice yet" in page
-    login(auth, people["admin"])
+    auth.switch_to(people["admin"])
     assert 'data-key="listening"' in client.get("/grading/agreement").get_data(as_text=True)
 
 

@@ -5,9 +5,6 @@ IntegrityError in a savepoint. On PostgreSQL two real transactions overlap; on S
 writer, the same path is checked one after the other.
 """
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +13,7 @@ from lms.extensions import db as _db
 from lms.models import Grade, Submission, SubmissionState, User
 from lms.roleplay import services
 from tests import factories
+from tests.concurrency import race_two_writers
 from tests.conftest import is_postgres
 
 GOOD = {"listening": 3, "validation": 3, "confidentiality": 3, "language": 3}
@@ -39,62 +37,18 @@ def grade(submission_id: int, grader_id: int, levels: dict) -> Grade:
 @pytest.mark.skipif(not is_postgres(), reason="two overlapping transactions need PostgreSQL (set TEST_DATABASE_URL)")
 def test_two_supervisors_saving_at_the_same_time_on_postgresql(app, db, people, race):
     submission_id, first_id, second_id = race
-    first_flushed = threading.Event()
-    outcome: dict = {}
 
-    def first():
-        with app.app_context():
-            try:
-                grade(submission_id, first_id, GOOD)  # inserted, not yet committed: holds the index entry
-                first_flushed.set()
-                # Commit only once the second supervisor's insert is waiting on ours.
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and not outcome.get("second_waiting"):
-                    time.sleep(0.02)
-                _db.session.commit()
-                outcome["first"] = "saved"
-            finally:
-                first_flushed.set()
-                _db.session.remove()
+    outcome = race_two_writers(
+        app,
+        lambda: grade(submission_id, first_id, GOOD),
+        lambda: grade(submission_id, second_id, SECRECY),
+        refused=AlreadyGraded,
+    )
 
-    def second():
-        with app.app_context():
-            first_flushed.wait(10)
-            try:
-                grade(submission_id, second_id, SECRECY)
-                _db.session.commit()
-                outcome["second"] = "saved"
-            except AlreadyGraded as error:
-                _db.session.rollback()
-                outcome["second"] = error.message
-            finally:
-                _db.session.remove()
-
-    def watch():
-        # The second transaction blocks on the unique index until the first one ends.
-        with app.app_context():
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "second" not in outcome:
-                waiting = _db.session.scalar(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"))
-                _db.session.rollback()
-                if waiting:
-                    outcome["second_waiting"] = True
-                    break
-                time.sleep(0.02)
-            _db.session.remove()
-
-    threads = [threading.Thread(target=t) for t in (first, second, watch)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-
-    assert outcome.get("second_waiting"), "the second save never waited on the first: no overlap was tested"
-    assert outcome["first"] == "saved"
+    assert outcome.second_waited, "the second save never waited on the first: no overlap was tested"
+    assert outcome.first_committed
     supervisor = people["supervisor"].name
-    assert outcome["second"] == f"{supervisor} graded this submission first; your grade was not saved."
+    assert outcome.second_refusal == f"{supervisor} graded this submission first; your grade was not saved."
     db.session.expire_all()
     grades = db.session.scalars(sa.select(Grade).where(Grade.submission_id == submission_id)).all()
     assert [(g.grader_id, g.passed) for g in grades] == [(first_id, True)]

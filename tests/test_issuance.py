@@ -33,25 +33,12 @@ def pdf_text(app, certificate) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-@pytest.fixture(scope="module")
-def keys_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("keys")  # one key pair for the module: RSA key generation is slow
+pytestmark = pytest.mark.usefixtures("quick_pdfs")
 
 
 @pytest.fixture
-def app_config(keys_dir):
-    return {"KEYS_DIR": str(keys_dir)}
-
-
-@pytest.fixture(autouse=True)
-def quick_pdfs(request, monkeypatch):
-    if "real_pdfs" not in request.fixturenames:
-        factories.stub_certificate_pdfs(monkeypatch)
-
-
-@pytest.fixture
-def real_pdfs():
-    """This test reads the PDF: render it with WeasyPrint."""
+def app_config(module_keys_dir):
+    return {"KEYS_DIR": str(module_keys_dir)}
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 import random
 import re
 import shutil
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from lms.models import (
 )
 from lms.signals import course_completed
 from tests import factories
+from tests.concurrency import race_two_writers
 from tests.conftest import is_postgres
 
 MINI_DIR = Path(__file__).parent / "data" / "courses" / "valid"
@@ -664,64 +663,19 @@ def test_two_submissions_of_one_attempt_at_the_same_time_score_once_on_postgresq
     db.session.commit()
     attempt_id = attempt.id
     right, wrong = factories.quiz_answers(attempt), factories.quiz_answers(attempt, correct=False)
-    first_updated = threading.Event()
-    outcome: dict = {}
 
     def submit(answers):
         loaded = _db.session.get(QuizAttempt, attempt_id)
         assert loaded.submitted_at is None  # both requests saw an open attempt
-        return services.submit_attempt(loaded, answers)
+        return services.submit_attempt(loaded, answers)  # the guarded UPDATE holds the row until commit
 
-    def first():
-        with app.app_context():
-            try:
-                submit(right)  # the guarded UPDATE ran and holds the row until commit
-                first_updated.set()
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and not outcome.get("second_waiting"):
-                    time.sleep(0.02)
-                _db.session.commit()
-                outcome["first"] = "scored"
-            finally:
-                first_updated.set()
-                _db.session.remove()
+    outcome = race_two_writers(
+        app, lambda: submit(right), lambda: submit(wrong), refused=services.AlreadySubmitted
+    )
 
-    def second():
-        with app.app_context():
-            first_updated.wait(10)
-            try:
-                submit(wrong)
-                _db.session.commit()
-                outcome["second"] = "scored"
-            except services.AlreadySubmitted as error:
-                _db.session.rollback()
-                outcome["second"] = error.message
-            finally:
-                _db.session.remove()
-
-    def watch():
-        with app.app_context():
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "second" not in outcome:
-                waiting = _db.session.scalar(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"))
-                _db.session.rollback()
-                if waiting:
-                    outcome["second_waiting"] = True
-                    break
-                time.sleep(0.02)
-            _db.session.remove()
-
-    threads = [threading.Thread(target=target) for target in (first, second, watch)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-
-    assert outcome.get("second_waiting"), "the second submission never waited on the first: no overlap was tested"
-    assert outcome["first"] == "scored"
-    assert outcome["second"] == "This attempt was already submitted; here are its results."
+    assert outcome.second_waited, "the second submission never waited on the first: no overlap was tested"
+    assert outcome.first_committed
+    assert outcome.second_refusal == "This attempt was already submitted; here are its results."
     db.session.expire_all()
     attempts = db.session.scalars(sa.select(QuizAttempt)).all()
     assert [(a.id, a.score, a.passed) for a in attempts] == [(attempt_id, 100, True)]

@@ -16,19 +16,12 @@ PDF_BYTES = b"%PDF-1.4\n% attendance certificate\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(scope="module")
-def keys_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("keys")
+pytestmark = pytest.mark.usefixtures("quick_pdfs")
 
 
 @pytest.fixture
-def app_config(keys_dir):
-    return {"KEYS_DIR": str(keys_dir)}
-
-
-@pytest.fixture(autouse=True)
-def quick_pdfs(monkeypatch):
-    factories.stub_certificate_pdfs(monkeypatch)
+def app_config(module_keys_dir):
+    return {"KEYS_DIR": str(module_keys_dir)}
 
 
 @pytest.fixture
@@ -85,7 +78,7 @@ def test_evidence_must_be_a_real_pdf_or_image(client, auth, db, people, certific
 
 
 @pytest.mark.parametrize("app_config", [{"EVIDENCE_MAX_BYTES": 100}])
-def test_evidence_has_a_size_limit(client, auth, db, people, certificate, app_config, keys_dir):
+def test_evidence_has_a_size_limit(client, auth, db, people, certificate, app_config, module_keys_dir):
     auth.login(people["trainee"])
     response = log_activity(client, evidence=(PDF_BYTES + b"0" * 200, "big.pdf"))
     assert response.status_code == 400 and b"larger than" in response.data

@@ -19,16 +19,9 @@ GOOD_REPLIES = [
 ]
 
 
-def login(auth, user):
-    """Switch to `user` (logging out whoever was signed in)."""
-    auth.logout()
-    auth.login(user)
-
-
 @pytest.fixture
 def scenario(db, people):
-    scenario = factories.make_scenario()
-    factories.make_enrolment(people["trainee"], scenario.module.course_version)
+    scenario = factories.make_enrolled_scenario(people["trainee"])
     db.session.commit()
     return scenario
 
@@ -40,7 +33,7 @@ def start(client, scenario):
 
 
 def test_trainee_sees_the_scenario_with_persona_skills_and_rubric_anchors(client, auth, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     page = client.get(f"/roleplays/{scenario.id}").get_data(as_text=True)
     assert "Marcus is 38 and in recovery." in page
     assert "explaining confidentiality limits" in page
@@ -52,7 +45,7 @@ def test_trainee_sees_the_scenario_with_persona_skills_and_rubric_anchors(client
 def test_trainee_not_enrolled_cannot_start_an_attempt(client, auth, db, people):
     scenario = factories.make_scenario()
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     assert "Enrol in" in client.get(f"/roleplays/{scenario.id}").get_data(as_text=True)
     response = client.post(f"/roleplays/{scenario.id}/start", follow_redirects=True)
     assert "Enrol in" in response.get_data(as_text=True)
@@ -60,7 +53,7 @@ def test_trainee_not_enrolled_cannot_start_an_attempt(client, auth, db, people):
 
 
 def test_persona_lines_appear_one_at_a_time_without_javascript(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     page = client.get(f"/roleplays/attempts/{submission_id}").get_data(as_text=True)
     assert scenario.turns[0]["persona"] in page
@@ -80,13 +73,13 @@ def test_persona_lines_appear_one_at_a_time_without_javascript(client, auth, db,
 
 
 def test_starting_twice_opens_one_draft(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     assert start(client, scenario) == start(client, scenario)
     assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 1
 
 
 def test_autosave_keeps_the_draft_and_returns_feedback_with_the_secrecy_flag(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     replies = ["Of course. I won't tell anyone, ever.", "You should tell your counselor first."]
     response = client.post(f"/roleplays/attempts/{submission_id}/autosave", json={"replies": replies})
@@ -108,7 +101,7 @@ def test_autosave_keeps_the_draft_and_returns_feedback_with_the_secrecy_flag(cli
 
 
 def test_autosave_refuses_malformed_or_too_long_input(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     url = f"/roleplays/attempts/{submission_id}/autosave"
     assert client.post(url, json={"replies": "text"}).status_code == 400
@@ -121,7 +114,7 @@ def test_autosave_refuses_malformed_or_too_long_input(client, auth, db, people, 
 def test_autosave_after_submission_is_refused_and_changes_nothing(client, auth, db, people, scenario):
     submission = factories.make_submission(people["trainee"], scenario, replies=list(GOOD_REPLIES))
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = client.post(f"/roleplays/attempts/{submission.id}/autosave", json={"replies": ["changed"]})
     assert response.status_code == 409
     assert db.session.get(Submission, submission.id).replies == GOOD_REPLIES
@@ -131,14 +124,14 @@ def test_another_trainee_cannot_touch_a_draft(client, auth, db, people, scenario
     draft = factories.make_submission(people["trainee"], scenario, state="draft")
     other = factories.make_user(org=people["org"])
     db.session.commit()
-    login(auth, other)
+    auth.switch_to(other)
     assert client.get(f"/roleplays/attempts/{draft.id}").status_code == 404
     assert client.post(f"/roleplays/attempts/{draft.id}/autosave", json={"replies": ["x"]}).status_code == 404
     assert client.post(f"/roleplays/attempts/{draft.id}/submit").status_code == 404
 
 
 def test_submitting_an_incomplete_attempt_is_refused(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     client.post(f"/roleplays/attempts/{submission_id}/autosave", json={"replies": GOOD_REPLIES[:3]})
     response = client.post(f"/roleplays/attempts/{submission_id}/submit", follow_redirects=True)
@@ -147,7 +140,7 @@ def test_submitting_an_incomplete_attempt_is_refused(client, auth, db, people, s
 
 
 def test_submission_is_idempotent_on_a_double_click(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     client.post(f"/roleplays/attempts/{submission_id}/autosave", json={"replies": GOOD_REPLIES})
     first = client.post(f"/roleplays/attempts/{submission_id}/submit")
@@ -163,7 +156,7 @@ def test_submission_is_idempotent_on_a_double_click(client, auth, db, people, sc
 def test_trainee_cannot_start_again_while_an_attempt_waits_or_after_passing(client, auth, db, people, scenario):
     submission = factories.make_submission(people["trainee"], scenario)
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = client.post(f"/roleplays/{scenario.id}/start", follow_redirects=True)
     assert "waiting for your supervisor" in response.get_data(as_text=True)
     submission.state = SubmissionState.PASSED
@@ -178,7 +171,7 @@ def test_resubmission_starts_attempt_two_and_shows_the_previous_feedback(client,
     factories.make_grade(first, people["supervisor"], {"listening": 4, "validation": 4, "confidentiality": 1,
                                                         "language": 4}, feedback="Never promise secrecy.")
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     page = client.get(f"/roleplays/{scenario.id}").get_data(as_text=True)
     assert "asked you to resubmit" in page
     second_id = start(client, scenario)
@@ -193,7 +186,7 @@ def test_resubmission_starts_attempt_two_and_shows_the_previous_feedback(client,
 
 
 def test_trainee_can_delete_a_draft(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     submission_id = start(client, scenario)
     response = client.post(f"/roleplays/attempts/{submission_id}/discard")
     assert response.status_code == 302
@@ -208,7 +201,7 @@ def test_module_lock_applies_to_role_plays(client, auth, db, people):
     scenario = factories.make_scenario(second)
     factories.make_enrolment(people["trainee"], version)
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = client.post(f"/roleplays/{scenario.id}/start", follow_redirects=True)
     assert "opens when you have passed" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 0
@@ -229,7 +222,7 @@ def submitted(db, people, scenario):
     ("other_supervisor", 403), ("outsider_supervisor", 403), ("org_admin", 403),
 ])
 def test_who_may_open_a_submitted_transcript(client, auth, db, people, submitted, who, status):
-    login(auth, people[who])
+    auth.switch_to(people[who])
     response = client.get(f"/roleplays/submissions/{submitted.id}")
     assert response.status_code == status
     viewed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "roleplay.viewed")).all()
@@ -242,7 +235,7 @@ def test_who_may_open_a_submitted_transcript(client, auth, db, people, submitted
 
 
 def test_every_view_of_a_transcript_is_audited(client, auth, db, people, submitted):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     client.get(f"/roleplays/submissions/{submitted.id}")
     client.get(f"/grading/submissions/{submitted.id}")
     pages = [e.details["page"] for e in db.session.scalars(
@@ -255,7 +248,7 @@ def test_trainee_sees_waiting_message_but_no_grades_of_other_kinds(client, auth,
     factories.make_grade(submitted, people["supervisor"], {"listening": 1, "validation": 1, "confidentiality": 1,
                                                            "language": 1}, kind="second")
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     page = client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
     assert "Waiting for your supervisor" in page
     assert "Second marking" not in page and "All grades" not in page

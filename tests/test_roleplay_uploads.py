@@ -30,15 +30,9 @@ def app_config():
 
 @pytest.fixture
 def scenario(db, people):
-    scenario = factories.make_scenario()
-    factories.make_enrolment(people["trainee"], scenario.module.course_version)
+    scenario = factories.make_enrolled_scenario(people["trainee"])
     db.session.commit()
     return scenario
-
-
-def login(auth, user):
-    auth.logout()
-    auth.login(user)
 
 
 def recordings(app) -> list[str]:
@@ -66,7 +60,7 @@ def test_crafted_or_missing_file_names_are_refused(name):
 
 
 def test_trainee_uploads_a_recording_stored_under_a_random_name(app, client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = upload(client, scenario, MP3, "My role-play with Sam.MP3")
     assert response.status_code == 200
     assert "submitted for grading" in response.get_data(as_text=True)
@@ -92,7 +86,7 @@ def test_trainee_uploads_a_recording_stored_under_a_random_name(app, client, aut
 ])
 def test_bad_uploads_are_refused_with_a_message_and_store_nothing(app, client, auth, db, people, scenario, data,
                                                                   filename, message):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = upload(client, scenario, data, filename)
     assert message in response.get_data(as_text=True)
     assert recordings(app) == []
@@ -100,7 +94,7 @@ def test_bad_uploads_are_refused_with_a_message_and_store_nothing(app, client, a
 
 
 def test_an_upload_without_a_file_is_refused(client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = client.post(f"/roleplays/{scenario.id}/recording", data={}, follow_redirects=True)
     assert "Choose a recording to upload." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 0
@@ -109,7 +103,7 @@ def test_an_upload_without_a_file_is_refused(client, auth, db, people, scenario)
 def test_a_written_draft_in_progress_blocks_an_upload(app, client, auth, db, people, scenario):
     factories.make_submission(people["trainee"], scenario, state="draft", replies=["I hear you."])
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     response = upload(client, scenario, MP3, "roleplay.mp3")
     assert "written attempt in progress" in response.get_data(as_text=True)
     assert recordings(app) == []
@@ -117,7 +111,7 @@ def test_a_written_draft_in_progress_blocks_an_upload(app, client, auth, db, peo
 
 @pytest.fixture
 def recorded(app, client, auth, db, people, scenario):
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     upload(client, scenario, MP3, "roleplay.mp3")
     auth.logout()
     return db.session.scalar(sa.select(Submission))
@@ -128,7 +122,7 @@ def recorded(app, client, auth, db, people, scenario):
     ("other_supervisor", 403), ("outsider_supervisor", 403), ("org_admin", 403),
 ])
 def test_recording_streams_only_to_those_allowed(client, auth, db, people, recorded, who, status):
-    login(auth, people[who])
+    auth.switch_to(people[who])
     response = client.get(f"/roleplays/submissions/{recorded.id}/recording")
     assert response.status_code == status
     if status == 200:
@@ -140,7 +134,7 @@ def test_recording_streams_only_to_those_allowed(client, auth, db, people, recor
 
 
 def test_recording_supports_range_requests_for_seeking(client, auth, people, recorded):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     response = client.get(f"/roleplays/submissions/{recorded.id}/recording", headers={"Range": "bytes=3-9"})
     assert response.status_code == 206
     assert response.data == MP3[3:10]
@@ -149,7 +143,7 @@ def test_recording_supports_range_requests_for_seeking(client, auth, people, rec
 
 
 def test_grading_page_shows_the_recording_player(client, auth, people, recorded):
-    login(auth, people["supervisor"])
+    auth.switch_to(people["supervisor"])
     page = client.get(f"/grading/submissions/{recorded.id}").get_data(as_text=True)
     assert f'<audio controls preload="metadata" src="/roleplays/submissions/{recorded.id}/recording"' in page
 
@@ -178,6 +172,6 @@ def test_purge_deletes_recordings_after_the_retention_period_and_keeps_the_score
 def test_a_purged_recording_answers_410_gone(client, auth, db, people, recorded):
     recorded.recording_deleted_at = utcnow()
     db.session.commit()
-    login(auth, people["trainee"])
+    auth.switch_to(people["trainee"])
     assert client.get(f"/roleplays/submissions/{recorded.id}/recording").status_code == 410
     assert "deleted on" in client.get(f"/roleplays/submissions/{recorded.id}").get_data(as_text=True)

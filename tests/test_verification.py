@@ -26,25 +26,12 @@ from tests import factories
 OB3_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ob3"
 
 
-@pytest.fixture(scope="module")
-def keys_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("keys")
+pytestmark = pytest.mark.usefixtures("quick_pdfs")
 
 
 @pytest.fixture
-def app_config(keys_dir):
-    return {"KEYS_DIR": str(keys_dir)}
-
-
-@pytest.fixture(autouse=True)
-def quick_pdfs(request, monkeypatch):
-    if "real_pdfs" not in request.fixturenames:
-        factories.stub_certificate_pdfs(monkeypatch)
-
-
-@pytest.fixture
-def real_pdfs():
-    """This test reads the PDF: render it with WeasyPrint."""
+def app_config(module_keys_dir):
+    return {"KEYS_DIR": str(module_keys_dir)}
 
 
 @pytest.fixture

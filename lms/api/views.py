@@ -24,19 +24,26 @@ MAX_BODY_BYTES = 256 * 1024  # 1,000 numbers of 80 characters, quoted, fit easil
 MAX_NUMBER_LENGTH = 80  # as the OpenAPI document says (`maxLength`)
 
 
+_UNRESOLVED = object()
+
+
+def _authorization() -> str:
+    # The WSGI environ directly: most callers send no Authorization header, and looking an absent
+    # header up through request.headers raises and catches a KeyError.
+    return request.environ.get("HTTP_AUTHORIZATION", "")
+
+
 def current_api_key():
     """The API key presented with this request (resolved once), or None for anonymous use."""
-    if "api_key_resolved" not in g:
-        g.api_key_resolved = True
-        g.api_key = None
-        g.api_key_invalid = False
-        header = request.headers.get("Authorization", "")
+    key = g.get("api_key", _UNRESOLVED)
+    if key is _UNRESOLVED:
+        key = None
+        header = _authorization()
         if header:
             scheme, _, token = header.strip().partition(" ")
             key = find_active_key(token.strip()) if scheme.lower() == "bearer" else None
-            g.api_key = key
-            g.api_key_invalid = key is None
-    return g.api_key
+        g.api_key = key
+    return key
 
 
 def rate_limit_key() -> str:
@@ -58,8 +65,7 @@ limiter.shared_limit(rate_limit, scope="api-v1", key_func=rate_limit_key)(bp)
 
 @bp.before_request
 def authenticate():
-    current_api_key()
-    if g.api_key_invalid:
+    if _authorization() and current_api_key() is None:  # a key was presented, and it is not valid
         raise ApiError(401, "invalid_api_key", "The API key is not valid or has been revoked.",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
@@ -71,6 +77,14 @@ def _log(lookups, method: str) -> None:
         touch_key(key)
 
 
+def _commit() -> None:
+    """Commit what the request wrote, if anything. An anonymous lookup reads on a connection of its
+    own and its log row goes to the verification log's buffer: it never opens a session, and does not
+    create one just to commit nothing."""
+    if db.session.registry.has():
+        db.session.commit()
+
+
 @bp.get("/certificates/<number>")
 @public
 def certificate(number: str):
@@ -78,7 +92,7 @@ def certificate(number: str):
     suggestions = services.issued_suggestions(number) if lookup.malformed else []
     payload = serializers.certificate(lookup.certificate, lookup.status) if lookup.found else None
     _log([(lookup.number or number, lookup.found)], "api")
-    db.session.commit()
+    _commit()
     if payload is not None:
         return jsonify(payload)
     if not NUMBER_SHAPE.fullmatch(number.strip()):
@@ -115,7 +129,7 @@ def verifications():
     lookups = services.lookup_numbers(numbers)
     payload = serializers.verifications(lookups)  # before the commit expires the loaded rows
     _log([(lookup.number or lookup.text, lookup.found) for lookup in lookups], "bulk")
-    db.session.commit()
+    _commit()
     return jsonify(payload)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "GROUPS",
     "GROUP_SIZE",
     "RANDOM_BITS",
+    "canonical_number",
     "check_character",
     "generate_number",
     "is_valid_number",
@@ -61,11 +62,19 @@ def _times_two(value: int) -> int:
     return value
 
 
+_DOUBLE = tuple(_times_two(value) for value in range(32))  # the same, as a table: checked on every lookup
+
+
 def _fold(chars: str) -> int:
     interim = 0
     for ch in chars:
-        interim = _times_two(interim) ^ _VALUE[ch]
+        interim = _DOUBLE[interim] ^ _VALUE[ch]
     return interim
+
+
+def _in_alphabet(chars: str) -> bool:
+    """Whether every character is one of :data:`ALPHABET` (``strip`` leaves nothing)."""
+    return not chars.strip(ALPHABET)
 
 
 def check_character(body: str) -> str:
@@ -121,13 +130,23 @@ def normalize_number(text: str, prefix: str = DEFAULT_PREFIX) -> str:
     """
     prefix = _check_prefix(prefix)
     chars = _split(text, prefix)
-    if len(chars) == BODY_LENGTH + 1 and all(ch in _VALUE for ch in chars):
+    if len(chars) == BODY_LENGTH + 1 and _in_alphabet(chars):
         return _format(prefix, chars)
     return _SEPARATORS_RE.sub("", str(text)).upper()
 
 
 def _valid_chars(chars: str) -> bool:
-    return len(chars) == BODY_LENGTH + 1 and all(ch in _VALUE for ch in chars) and _fold(chars) == 0
+    return len(chars) == BODY_LENGTH + 1 and _in_alphabet(chars) and _fold(chars) == 0
+
+
+def canonical_number(text: str, prefix: str = DEFAULT_PREFIX) -> str | None:
+    """The canonical spelling of ``text`` if it is a well-formed number with the right check
+    character, else None: :func:`normalize_number` then :func:`is_valid_number`, reading the text once."""
+    if not isinstance(text, str):
+        return None
+    prefix = _check_prefix(prefix)
+    chars = _split(text, prefix)
+    return _format(prefix, chars) if _valid_chars(chars) else None
 
 
 def is_valid_number(text: str, prefix: str = DEFAULT_PREFIX) -> bool:

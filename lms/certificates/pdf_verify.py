@@ -20,8 +20,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import pypdf
-
 from lms.certificates.credential import JWT_CLAIMS, credential_number, verify_credential_jwt
 from lms.certificates.signing import KeyStore, UnknownKeyError, VerificationError
 
@@ -80,6 +78,8 @@ def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
         return PdfCheck(False, None, "This is not a PDF file.", None)
     if len(data) > MAX_PDF_BYTES:
         return PdfCheck(False, None, "The file is too large to be one of our certificates.", None)
+    import pypdf  # loaded when a PDF is checked, not by every web worker at start
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(bytes(data)))
         if reader.is_encrypted:

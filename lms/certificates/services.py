@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, jobs
+from lms.certificates import verification_log
 from lms.certificates.credential import (
     OB3_CONTEXT,
     STATUS_LIST_SIZE,
@@ -35,14 +36,8 @@ from lms.certificates.credential import (
     credential_jwt,
     status_list_jwt,
 )
-from lms.certificates.numbers import (
-    DEFAULT_PREFIX,
-    generate_number,
-    is_valid_number,
-    normalize_number,
-    suggest_corrections,
-)
-from lms.certificates.pdf import render_certificate_pdf
+from lms.certificates.numbers import DEFAULT_PREFIX, generate_number, suggest_corrections
+from lms.certificates.numbers import canonical_number as canonical_spelling
 from lms.certificates.pdf_verify import PdfCheck, inspect_pdf
 from lms.certificates.signing import KeyStore
 from lms.errors import CertificateRevoked, DomainError, InvalidUpload, NotAllowed, NotEligible
@@ -57,9 +52,10 @@ from lms.models import (
     Role,
     SupervisedHours,
     User,
-    VerificationLog,
+    certificate_status,
     utcnow,
 )
+from lms.prepared import PreparedSelect
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +125,14 @@ def clean_text(value) -> str:
 
 def canonical_number(text: str) -> str | None:
     """The canonical spelling of a typed number, or None when it cannot be one of ours."""
-    prefix = number_prefix()
     if not isinstance(text, str) or len(text) > 80:
         return None
-    number = normalize_number(text, prefix)
-    return number if is_valid_number(number, prefix) else None
+    return canonical_spelling(text, number_prefix())
 
 
-def status_of(certificate: Certificate, on: date | None = None) -> CertificateStatus:
-    return certificate.status_on(on or today())
+def status_of(certificate: Certificate | sa.Row, on: date | None = None) -> CertificateStatus:
+    """The status of a certificate, or of a row with its `revoked_at` and `expires_on`, on a day."""
+    return certificate_status(certificate.revoked_at, certificate.expires_on, on or today())
 
 
 # -- lookups ---------------------------------------------------------------------------------
@@ -155,13 +150,33 @@ def get_certificate(number: str) -> Certificate | None:
     return db.session.scalar(_with_relations(sa.select(Certificate)).where(Certificate.number == canonical))
 
 
-def certificates_by_number(numbers: Iterable[str]) -> dict[str, Certificate]:
-    """Certificates for canonical numbers, in one query."""
+# What a verification answer shows (API, bulk, CSV, the bulk page): these columns only, read with
+# Core, so that no ORM object is built and tracked, by statements built once (compiled once).
+_CERTIFICATES = Certificate.__table__
+VERIFICATION_COLUMNS = ("number", "holder_name", "course_title", "course_version_label", "hours", "issued_on",
+                        "expires_on", "revoked_at", "issuer_name")
+_VERIFY_ONE = PreparedSelect(sa.select(*(_CERTIFICATES.c[name] for name in VERIFICATION_COLUMNS)).where(
+    _CERTIFICATES.c.number == sa.bindparam("number")), "VerificationRow")
+_VERIFY_MANY = sa.select(*(_CERTIFICATES.c[name] for name in VERIFICATION_COLUMNS)).where(
+    _CERTIFICATES.c.number.in_(sa.bindparam("numbers", expanding=True)))
+
+
+def certificates_by_number(numbers: Iterable[str]) -> dict[str, sa.Row]:
+    """The verification columns (`VERIFICATION_COLUMNS`) of the certificates with these canonical
+    numbers, in one query: rows with attributes, not ORM objects.
+
+    It reads on a connection of its own, not through the session: a public lookup changes nothing,
+    and the session's machinery cost more than the query itself.
+    """
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
-    rows = db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(wanted)))
-    return {certificate.number: certificate for certificate in rows}
+    if len(wanted) == 1:  # the API's single lookup: straight on the driver's cursor
+        rows = _VERIFY_ONE.all(db.engine, number=wanted[0])
+    else:
+        with db.engine.connect() as connection:
+            rows = connection.execute(_VERIFY_MANY, {"numbers": wanted}).all()
+    return {row.number: row for row in rows}
 
 
 def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
@@ -431,13 +446,22 @@ def signed_credential(certificate: Certificate) -> str:
     return credential_jwt(credential_for(certificate), get_keystore())
 
 
+def render_certificate_pdf(*args, **kwargs) -> bytes:
+    """`lms.certificates.pdf.render_certificate_pdf`, imported on first use: WeasyPrint takes about a
+    second to load, and most processes (web workers answering verifications) never render one."""
+    from lms.certificates.pdf import render_certificate_pdf as render
+
+    return render(*args, **kwargs)
+
+
 def build_pdf(certificate: Certificate) -> bytes:
     app = current_app
     facts = certificate_facts(certificate)
     credential = build_credential(facts)
     return render_certificate_pdf(
         facts,
-        credential_json=json.dumps(credential, indent=2, ensure_ascii=False),
+        # Compact: json's C encoder is used only without indent (the pretty copy is one download away).
+        credential_json=json.dumps(credential, ensure_ascii=False),
         credential_jwt=credential_jwt(credential, get_keystore()),
         verification_url=verification_url(certificate.number),
         revoked=certificate.revoked_at is not None,
@@ -953,7 +977,7 @@ class Lookup:
 
     text: str
     number: str | None  # canonical, when well formed
-    certificate: Certificate | None
+    certificate: sa.Row | None  # the certificate's VERIFICATION_COLUMNS, when found
     status: CertificateStatus | None
 
     @property
@@ -984,14 +1008,16 @@ def lookup_numbers(texts: Sequence[str], *, on: date | None = None) -> list[Look
 
 def record_lookups(lookups: Iterable[tuple[str, bool]], *, method: str, ip: str | None = None,
                    api_key_id: int | None = None) -> None:
-    """Log each lookup (for abuse detection), in one statement however many there are."""
+    """Log each lookup (for abuse detection): written in batches by `verification_log`, or, with
+    VERIFICATION_LOG_BUFFER = 0, in one statement in the caller's transaction."""
+    now = utcnow()
+    ip = (ip or None) and ip[:64]
     rows = [
         {"number": clean_text(number)[:40], "found": found, "method": method, "api_key_id": api_key_id,
-         "ip": (ip or None) and ip[:64], "created_at": utcnow()}
+         "ip": ip, "created_at": now}
         for number, found in lookups
     ]
-    if rows:
-        db.session.execute(sa.insert(VerificationLog), rows)
+    verification_log.record(rows)
 
 
 def issued_suggestions(text: str) -> list[str]:

@@ -87,6 +87,31 @@ def _certificate_or_404(number: str) -> Certificate:
     return certificate
 
 
+def _reissue_with_corrected_name(certificate: Certificate, form: CorrectNameForm) -> Certificate | None:
+    """The certificate re-issued under the name in the form, not yet committed; None leaves the reason
+    (the form's own errors, or the service's refusal) on the name field for the page to show."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return services.correct_holder_name(certificate, form.name.data, actor=_user())
+    except DomainError as error:
+        _field_error(form, error, "name")
+        return None
+
+
+def _continuing_education_or_404(entry_id: int, *, holder: bool, reviewer: bool) -> ContinuingEducation:
+    """Load, then authorize: an entry that its holder (`holder`) or a supervisor who may review it (`reviewer`)
+    asks for. Anyone else is told it does not exist, as for an unknown id."""
+    entry = db.session.get(ContinuingEducation, entry_id)
+    if entry is None:
+        abort(404)
+    user = _user()
+    if not ((holder and entry.user_id == user.id)
+            or (reviewer and services.can_review_continuing_education(user, entry.user_id))):
+        abort(404)
+    return entry
+
+
 def _send_stored(path, mimetype: str, download_name: str, *, as_attachment: bool = False,
                  cache_control: str) -> Response:
     """A stored file (a certificate PDF, at most a few MB of evidence), with ETag and Last-Modified.
@@ -108,11 +133,14 @@ def _send_stored(path, mimetype: str, download_name: str, *, as_attachment: bool
     return response
 
 
-def _public_json(payload, mimetype: str = "application/json") -> Response:
-    response = Response(json.dumps(payload, indent=2, ensure_ascii=False), mimetype=mimetype)
+def _public(response: Response, cache_control: str = "no-cache") -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers and wallets fetch these from anywhere
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = cache_control
     return response
+
+
+def _public_json(payload, mimetype: str = "application/json") -> Response:
+    return _public(Response(json.dumps(payload, indent=2, ensure_ascii=False), mimetype=mimetype))
 
 
 # -- the holder ---------------------------------------------------------------------------------
@@ -174,16 +202,12 @@ def correct_name(number: str):
                 "administrator: the certificate will be re-issued."), "error")
         return redirect(url_for("certificates.mine"))
     form = CorrectNameForm()
-    if form.validate_on_submit():
-        try:
-            replacement = services.correct_holder_name(certificate, form.name.data, actor=_user())
-        except DomainError as error:
-            _field_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash(_("Your certificate has been re-issued with the name %(name)s, as number %(number)s.",
-                    name=replacement.holder_name, number=replacement.number), "success")
-            return redirect(url_for("certificates.mine"))
+    replacement = _reissue_with_corrected_name(certificate, form)
+    if replacement is not None:
+        db.session.commit()
+        flash(_("Your certificate has been re-issued with the name %(name)s, as number %(number)s.",
+                name=replacement.holder_name, number=replacement.number), "success")
+        return redirect(url_for("certificates.mine"))
     return render_template("certificates/confirm.html", certificate=certificate, confirm_form=ConfirmNameForm(),
                            correct_form=form), 400
 
@@ -246,9 +270,7 @@ def continuing_education():
 @bp.post("/my/continuing-education/<int:entry_id>/delete")
 @role_required(Role.TRAINEE)
 def delete_continuing_education(entry_id: int):
-    entry = db.session.get(ContinuingEducation, entry_id)
-    if entry is None or entry.user_id != current_user.id:
-        abort(404)
+    entry = _continuing_education_or_404(entry_id, holder=True, reviewer=False)
     if ActionForm().validate_on_submit():
         try:
             services.delete_continuing_education(entry, actor=_user())
@@ -263,10 +285,7 @@ def delete_continuing_education(entry_id: int):
 @bp.get("/continuing-education/<int:entry_id>/evidence")
 @signed_in
 def evidence(entry_id: int):
-    entry = db.session.get(ContinuingEducation, entry_id)
-    user = _user()
-    if entry is None or not (entry.user_id == user.id or services.can_review_continuing_education(user, entry.user_id)):
-        abort(404)
+    entry = _continuing_education_or_404(entry_id, holder=True, reviewer=True)
     path = services.evidence_file(entry)
     if path is None:
         abort(404)
@@ -284,10 +303,8 @@ def review_queue():
 @bp.post("/continuing-education/<int:entry_id>/review")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def review(entry_id: int):
-    entry = db.session.get(ContinuingEducation, entry_id)
+    entry = _continuing_education_or_404(entry_id, holder=False, reviewer=True)
     user = _user()
-    if entry is None or not services.can_review_continuing_education(user, entry.user_id):
-        abort(404)
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -447,10 +464,7 @@ def credential_json(number: str):
 @public
 def credential_jwt(number: str):
     certificate = _certificate_or_404(number)
-    response = Response(services.signed_credential(certificate), mimetype="application/vc+jwt")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _public(Response(services.signed_credential(certificate), mimetype="application/vc+jwt"))
 
 
 @bp.get("/certificates/status/1")
@@ -466,19 +480,13 @@ def status_list():
 @bp.get("/certificates/status/1.jwt")
 @public
 def status_list_jwt():
-    response = Response(services.signed_status_list(), mimetype="application/vc+jwt")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _public(Response(services.signed_status_list(), mimetype="application/vc+jwt"))
 
 
 @bp.get("/.well-known/jwks.json")
 @public
 def jwks():
-    response = jsonify(services.get_keystore().jwks())
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return _public(jsonify(services.get_keystore().jwks()), cache_control="public, max-age=300")
 
 
 @bp.get("/issuer")
@@ -551,16 +559,12 @@ def revoke(number: str):
 def admin_correct_name(number: str):
     certificate = _certificate_or_404(number)
     form = CorrectNameForm()
-    if form.validate_on_submit():
-        try:
-            replacement = services.correct_holder_name(certificate, form.name.data, actor=_user())
-        except DomainError as error:
-            _field_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash(_("Re-issued as %(number)s with the name %(name)s; the previous certificate is revoked.",
-                    number=replacement.number, name=replacement.holder_name), "success")
-            return redirect(url_for("certificates.manage", number=replacement.number))
+    replacement = _reissue_with_corrected_name(certificate, form)
+    if replacement is not None:
+        db.session.commit()
+        flash(_("Re-issued as %(number)s with the name %(name)s; the previous certificate is revoked.",
+                number=replacement.number, name=replacement.holder_name), "success")
+        return redirect(url_for("certificates.manage", number=replacement.number))
     return _manage_page(certificate, 400, name_form=form)
 
 

@@ -530,6 +530,13 @@ def wait_message(until: datetime, now: datetime) -> str:
                     minutes)
 
 
+def retake_wait(enrolment: Enrolment, quiz: Quiz, now: datetime | None = None) -> str | None:
+    """Why the trainee must wait before another attempt, or None when they may start one now."""
+    now = now or utcnow()
+    until = retake_available_at(enrolment, quiz)
+    return wait_message(until, now) if until is not None and until > now else None
+
+
 def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime | None = None,
                   rng: random.Random | None = None) -> QuizAttempt:
     """Open an attempt with its own shuffled layout, or return the one already open."""
@@ -537,9 +544,9 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime | None = No
     current = open_attempt(enrolment, quiz)
     if current is not None:
         return current
-    until = retake_available_at(enrolment, quiz)
-    if until is not None and until > now:
-        raise NotEligible(wait_message(until, now))
+    wait = retake_wait(enrolment, quiz, now)
+    if wait is not None:
+        raise NotEligible(wait)
     attempt = QuizAttempt(
         enrolment_id=enrolment.id,
         quiz_id=quiz.id,

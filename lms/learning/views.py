@@ -14,7 +14,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.learning import links, services
 from lms.learning.forms import EnrolForm, MarkReadForm, QuizForm, StartQuizForm, submitted_answers
-from lms.models import Course, CourseVersion, Enrolment, Module, Role, utcnow
+from lms.models import Course, CourseVersion, Enrolment, Module, QuizAttempt, Role
 
 bp = Blueprint("learning", __name__)
 
@@ -57,14 +57,17 @@ class Place:
         return self.enrolment is None
 
 
-def _open_module(course_slug: str, module_slug: str) -> Place | Response:
-    """Load, then authorize: not enrolled or locked sends the trainee to the course page, saying why."""
+def _open_module(course_slug: str, module_slug: str) -> Place:
+    """Load, then authorize: not enrolled or locked sends the trainee to the course page, saying why.
+
+    The redirect is raised (`abort` with a response) so that every view can start with one line.
+    """
     course = _course_or_404(course_slug)
     if _is_trainee():
         enrolment = services.find_enrolment(current_user, course)
         if enrolment is None:
             flash(_("Enrol in this course to open its modules."), "info")
-            return redirect(url_for("learning.course", course_slug=course.slug))
+            abort(redirect(url_for("learning.course", course_slug=course.slug)))
         progress = services.course_progress(enrolment)
         module = next((m for m in progress.version.modules if m.slug == module_slug), None)
         if module is None:
@@ -77,7 +80,7 @@ def _open_module(course_slug: str, module_slug: str) -> Place | Response:
                   previous=previous.title if previous else ""),
                 "warning",
             )
-            return redirect(url_for("learning.course", course_slug=course.slug))
+            abort(redirect(url_for("learning.course", course_slug=course.slug)))
         return Place(course, progress.version, module, enrolment, progress, module_progress)
     live = services.live_version(course)
     if live is None:
@@ -99,6 +102,22 @@ def _quiz_or_404(place: Place):
     if place.module.quiz is None:
         abort(404)
     return place.module.quiz
+
+
+def _lesson_index_or_404(place: Place, lesson_slug: str) -> int:
+    """Where the lesson stands in its module: its number and its neighbours follow from it."""
+    index = next((i for i, item in enumerate(place.module.lessons) if item.slug == lesson_slug), None)
+    if index is None:
+        abort(404)
+    return index
+
+
+def _own_attempt_or_404(place: Place, quiz, attempt_id: int) -> QuizAttempt:
+    """One of the trainee's own attempts at this quiz; anyone else's is not found."""
+    attempt = services.get_attempt(attempt_id, place.enrolment, quiz)
+    if attempt is None:
+        abort(404)
+    return attempt
 
 
 @bp.get("")
@@ -165,8 +184,6 @@ def enrol(course_slug: str):
 @signed_in
 def module(course_slug: str, module_slug: str):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     _track(place)
     quiz = place.module.quiz
     attempts = services.submitted_attempts(place.enrolment, quiz) if place.enrolment and quiz else []
@@ -178,12 +195,8 @@ def module(course_slug: str, module_slug: str):
 @signed_in
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     lessons = place.module.lessons
-    index = next((i for i, item in enumerate(lessons) if item.slug == lesson_slug), None)
-    if index is None:
-        abort(404)
+    index = _lesson_index_or_404(place, lesson_slug)
     _track(place)
     return render_template(
         "learning/lesson.html",
@@ -201,12 +214,8 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
 @role_required(Role.TRAINEE)
 def mark_read(course_slug: str, module_slug: str, lesson_slug: str):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     lessons = place.module.lessons
-    index = next((i for i, item in enumerate(lessons) if item.slug == lesson_slug), None)
-    if index is None:
-        abort(404)
+    index = _lesson_index_or_404(place, lesson_slug)
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
@@ -227,12 +236,7 @@ def mark_read(course_slug: str, module_slug: str, lesson_slug: str):
 @role_required(Role.TRAINEE)
 def quiz(course_slug: str, module_slug: str):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     quiz = _quiz_or_404(place)
-    now = utcnow()
-    retake_at = services.retake_available_at(place.enrolment, quiz)
-    waiting = retake_at is not None and retake_at > now
     _track(place)
     return render_template(
         "learning/quiz.html",
@@ -240,7 +244,7 @@ def quiz(course_slug: str, module_slug: str):
         quiz=quiz,
         attempts=services.submitted_attempts(place.enrolment, quiz),
         current=services.open_attempt(place.enrolment, quiz),
-        wait=services.wait_message(retake_at, now) if waiting else None,
+        wait=services.retake_wait(place.enrolment, quiz),
         unread=[lesson for lesson in place.module.lessons if not place.module_progress.is_read(lesson)],
         form=StartQuizForm(),
     )
@@ -250,8 +254,6 @@ def quiz(course_slug: str, module_slug: str):
 @role_required(Role.TRAINEE)
 def start_quiz(course_slug: str, module_slug: str):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     quiz = _quiz_or_404(place)
     if not StartQuizForm().validate_on_submit():
         abort(400)
@@ -269,18 +271,11 @@ def start_quiz(course_slug: str, module_slug: str):
 @role_required(Role.TRAINEE)
 def attempt(course_slug: str, module_slug: str, attempt_id: int):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     quiz = _quiz_or_404(place)
-    attempt = services.get_attempt(attempt_id, place.enrolment, quiz)
-    if attempt is None:
-        abort(404)
+    attempt = _own_attempt_or_404(place, quiz, attempt_id)
     _track(place)
     if attempt.submitted_at is None:
         return _attempt_form(place, quiz, attempt)
-    now = utcnow()
-    retake_at = services.retake_available_at(place.enrolment, quiz)
-    waiting = retake_at is not None and retake_at > now
     progress = services.course_progress(place.enrolment)
     return render_template(
         "learning/result.html",
@@ -290,7 +285,7 @@ def attempt(course_slug: str, module_slug: str, attempt_id: int):
         reviews=services.review(attempt),
         module_progress=progress.for_module(place.module),
         progress=progress,
-        wait=services.wait_message(retake_at, now) if waiting else None,
+        wait=services.retake_wait(place.enrolment, quiz),
         passed_before=any(a.passed for a in services.submitted_attempts(place.enrolment, quiz)),
         next_url=links.step_url(place.course.slug, progress.next_step),
         next_label=links.next_step_label(progress.next_step),
@@ -316,12 +311,8 @@ def _attempt_form(place: Place, quiz, attempt, chosen=None, missing=(), status: 
 @role_required(Role.TRAINEE)
 def submit_quiz(course_slug: str, module_slug: str, attempt_id: int):
     place = _open_module(course_slug, module_slug)
-    if not isinstance(place, Place):
-        return place
     quiz = _quiz_or_404(place)
-    attempt = services.get_attempt(attempt_id, place.enrolment, quiz)
-    if attempt is None:
-        abort(404)
+    attempt = _own_attempt_or_404(place, quiz, attempt_id)
     result_url = url_for("learning.attempt", course_slug=course_slug, module_slug=module_slug, attempt_id=attempt.id)
     if not QuizForm().validate_on_submit():
         abort(400)

@@ -8,6 +8,7 @@ from lms.models.certificates import (
     ContinuingEducation,
     ReviewState,
     SupervisedHours,
+    certificate_status,
 )
 from lms.models.learning import (
     Course,
@@ -38,5 +39,5 @@ __all__ = [
     "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "Lesson",
     "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt", "ReviewState",
     "Role", "Rubric", "Scenario", "Submission", "SubmissionKind", "SubmissionState", "SupervisedHours",
-    "User", "VerificationLog", "cohort_supervisors", "cohort_trainees", "utcnow",
+    "User", "VerificationLog", "certificate_status", "cohort_supervisors", "cohort_trainees", "utcnow",
 ]

@@ -21,6 +21,15 @@ class CertificateStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+def certificate_status(revoked_at: datetime | None, expires_on: date, today: date) -> CertificateStatus:
+    """The status of a certificate on `today`, from the two columns that decide it."""
+    if revoked_at is not None:
+        return CertificateStatus.REVOKED
+    if today > expires_on:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.VALID
+
+
 class ReviewState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -66,11 +75,7 @@ class Certificate(Base):
     previous: so.Mapped["Certificate | None"] = so.relationship(remote_side=[id])
 
     def status_on(self, today: date) -> CertificateStatus:
-        if self.revoked_at is not None:
-            return CertificateStatus.REVOKED
-        if today > self.expires_on:
-            return CertificateStatus.EXPIRED
-        return CertificateStatus.VALID
+        return certificate_status(self.revoked_at, self.expires_on, today)
 
 
 class ContinuingEducation(Base):

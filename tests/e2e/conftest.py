@@ -7,35 +7,18 @@ Without chromium the browser tests skip with a message saying how to install it;
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.content.loader import load_courses
 from lms.extensions import db
 from lms.learning.sync import sync_courses
-from tests.conftest import ROOT, TEST_DATABASE_URL, make_config
+from tests.conftest import ROOT, make_config, own_database_url
 
 BROWSER_REQUIRED = os.environ.get("CI", "").lower() == "true" or os.environ.get("LMS_REQUIRE_BROWSER") == "1"
 INSTALL_HINT = "browser tests need Debian's chromium: sudo apt-get install chromium (then run make test again)"
-
-
-def e2e_database_url(tmp_dir: Path) -> str:
-    """A database of its own, so the unit tests' per-test reset never pulls it from under the server."""
-    if not TEST_DATABASE_URL.startswith("postgresql"):
-        return f"sqlite:///{tmp_dir / 'e2e.sqlite3'}"
-    url = sa.make_url(TEST_DATABASE_URL)
-    name = f"{url.database}_e2e"
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +39,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     tmp_dir = tmp_path_factory.mktemp("e2e")
-    config = make_config(tmp_dir, SQLALCHEMY_DATABASE_URI=e2e_database_url(tmp_dir), LMS_BASE_URL="")
+    config = make_config(tmp_dir, SQLALCHEMY_DATABASE_URI=own_database_url(tmp_dir, "e2e"), LMS_BASE_URL="")
     config.pop("SQLALCHEMY_ENGINE_OPTIONS", None)
     app = create_app(config)
     with app.app_context():
