@@ -1,7 +1,7 @@
 """What every template can use: navigation built from the route rules, and formatters."""
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -53,3 +53,5 @@ def register(app: Flask) -> None:
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.globals["current_endpoint"] = lambda: request.endpoint
+    # The page's language for <html lang>: the locale Flask-Babel chose for this request, as a BCP 47 tag.
+    app.jinja_env.globals["page_language"] = lambda: str(get_locale() or "en").replace("_", "-")

@@ -1,5 +1,7 @@
 """The application factory, configuration, error pages, headers, CSRF and the CLI."""
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -59,7 +61,8 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch
 def test_security_headers(client):
     response = client.get("/auth/login")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp  # no inline style= attributes or <style> blocks anywhere
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
@@ -151,3 +154,16 @@ def test_demo_is_idempotent_and_prints_logins(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == count
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
+
+
+def test_the_page_language_comes_from_the_locale(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+def test_no_template_uses_inline_styles():
+    """The CSP refuses inline styles, so a style= attribute would silently do nothing."""
+    root = Path(__file__).resolve().parents[1] / "templates"
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.html")
+                 if " style=" in p.read_text(encoding="utf-8") and "pdf" not in p.name]
+    assert offenders == []

@@ -45,7 +45,7 @@ def test_trainee_sees_the_courses_required_hours_with_a_progress_bar(client, aut
     auth.login(people["trainee"])
     page = client.get("/hours").get_data(as_text=True)
     assert "4 of 10 approved hours required." in page
-    assert 'aria-valuenow="40"' in page
+    assert 'value="40"' in page
     assert "waiting for approval: 2 hours" in page
 
 

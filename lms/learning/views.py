@@ -345,5 +345,5 @@ def asset(course_slug: str, version: str, path: str):
         abort(404)
     response = Response(found.data, mimetype=found.mimetype)
     response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

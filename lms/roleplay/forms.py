@@ -32,12 +32,20 @@ class RecordingForm(FlaskForm):
     submit = SubmitField(_l("Upload and submit"))
 
 
+def _id_or_zero(value) -> int:
+    """A chosen id; the empty placeholder option (valid HTML for a required select) is 0, meaning none."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 class LivePickForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only chooses what to show
 
-    trainee = SelectField(_l("Trainee"), coerce=int, validators=[InputRequired()])
-    scenario = SelectField(_l("Scenario"), coerce=int, validators=[InputRequired()])
+    trainee = SelectField(_l("Trainee"), coerce=_id_or_zero, validators=[InputRequired()])
+    scenario = SelectField(_l("Scenario"), coerce=_id_or_zero, validators=[InputRequired()])
     submit = SubmitField(_l("Open the rubric"))
 
 

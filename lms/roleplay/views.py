@@ -625,9 +625,9 @@ def live():
     trainees = services.trainees_for_live(user)
     scenarios = services.live_scenarios()
     pick = LivePickForm(request.args if request.method == "GET" else request.form)
-    pick.trainee.choices = [SelectChoice(0, _("Choose a trainee"))] + [
+    pick.trainee.choices = [SelectChoice("", _("Choose a trainee"))] + [
         SelectChoice(t.id, f"{t.name} ({t.email})") for t in trainees]
-    pick.scenario.choices = [SelectChoice(0, _("Choose a scenario"))] + [
+    pick.scenario.choices = [SelectChoice("", _("Choose a scenario"))] + [
         SelectChoice(s.id, f"{s.title} · {s.module.title} · {s.module.course_version.title}") for s in scenarios]
     trainee = next((t for t in trainees if t.id == pick.trainee.data), None)
     scenario = next((s for s in scenarios if s.id == pick.scenario.data), None)

@@ -4,9 +4,13 @@ Without chromium the browser tests skip with a message saying how to install it;
 (CI=true or LMS_REQUIRE_BROWSER=1) they fail instead, so a missing browser is never green.
 """
 
+import hashlib
+import json
 import os
 import shutil
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -57,9 +61,76 @@ def live_app(tmp_path_factory):
         db.engine.dispose()
 
 
+class HtmlRecorder:
+    """WSGI middleware keeping every HTML page the server sends, as sent, for the Nu HTML checker."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.pages: dict[str, tuple[str, bytes]] = {}  # digest -> (path, body)
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        captured = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            captured["html"] = any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers)
+            return start_response(status, headers, exc_info)
+
+        response = self.wsgi_app(environ, recording_start_response)
+        if not captured.get("html"):
+            return response
+        try:
+            body = b"".join(response)
+        finally:
+            getattr(response, "close", lambda: None)()
+        with self.lock:
+            self.pages.setdefault(hashlib.sha256(body).hexdigest(), (environ.get("PATH_INFO", "/"), body))
+        return [body]
+
+
+def vnu_jar() -> Path | None:
+    """The Nu HTML checker installed from npm by .ci/run (tests/node), or VNU_JAR."""
+    candidates = [os.environ.get("VNU_JAR", ""), ROOT / "tests/node/node_modules/vnu-jar/build/dist/vnu.jar"]
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def nu_errors(pages: dict[str, tuple[str, bytes]], folder: Path) -> list[str]:
+    """Run the Nu checker once over every recorded page; return its errors as 'path: line: message'."""
+    files = {}
+    for index, (path, body) in enumerate(pages.values()):
+        file = folder / f"page-{index:04d}.html"
+        file.write_bytes(body)
+        files[file.name] = path
+    result = subprocess.run(
+        ["java", "-Xss16m", "-jar", str(vnu_jar()), "--errors-only", "--format", "json",
+         *[str(folder / name) for name in files]],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    messages = json.loads(result.stderr or "{}").get("messages", [])
+    return [f"{files.get(str(m.get('url', '')).rsplit('/', 1)[-1], m.get('url'))}: line {m.get('lastLine')}: "
+            f"{m.get('message')}" for m in messages if m.get("type") == "error"]
+
+
 @pytest.fixture(scope="session")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+def html_recorder(live_app, tmp_path_factory):
+    """Every page the browser tests are served is checked by the Nu HTML checker at the end of the session."""
+    recorder = HtmlRecorder(live_app.wsgi_app)
+    yield recorder
+    if not recorder.pages:
+        return
+    if not (vnu_jar() and shutil.which("java")):
+        if BROWSER_REQUIRED:
+            pytest.fail("the Nu HTML checker is missing: npm install --prefix tests/node (see .ci/run), and java")
+        return
+    errors = nu_errors(recorder.pages, tmp_path_factory.mktemp("nu"))
+    if errors:
+        pytest.fail(f"the Nu HTML checker found {len(errors)} errors on {len(recorder.pages)} pages:\n"
+                    + "\n".join(errors[:200]))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app, html_recorder):
+    server = make_server("127.0.0.1", 0, html_recorder, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     live_app.config["LMS_BASE_URL"] = base_url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
