@@ -17,23 +17,32 @@ NAVIGATION = [
     ("certificates.mine", _l("My certificates")),
     ("practice.mine", _l("My hours")),
     ("records.mine", _l("My record")),
-    ("practice.review", _l("Hours to review")),
-    ("certificates.review_queue", _l("CE to review")),
     ("roleplay.queue", _l("Grading")),
     ("orgs.cohorts", _l("Cohorts")),
+    ("certificates.verify", _l("Verify a certificate")),
+]
+# Staff pages used less often: behind "More" on wide screens, so the main row fits on one line at 1024 px.
+MORE_NAVIGATION = [
+    ("practice.review", _l("Hours to review")),
+    ("certificates.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
     ("certificates.index", _l("Certificates")),
     ("certificates.api_keys", _l("API keys")),
     ("admin.home", _l("Administration")),
-    ("certificates.verify", _l("Verify a certificate")),
 ]
 
 
+def _allowed(user, entries) -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in entries if may_open(user, endpoint)
+            and (user.is_authenticated or endpoint != "main.dashboard")]
+
+
 def navigation_for(user) -> list[tuple[str, str]]:
-    items = [(endpoint, label) for endpoint, label in NAVIGATION if may_open(user, endpoint)]
-    if not user.is_authenticated:
-        items = [(e, label) for e, label in items if e != "main.dashboard"]
-    return items
+    return _allowed(user, NAVIGATION)
+
+
+def more_navigation_for(user) -> list[tuple[str, str]]:
+    return _allowed(user, MORE_NAVIGATION)
 
 
 def register(app: Flask) -> None:
@@ -41,6 +50,7 @@ def register(app: Flask) -> None:
     def inject_navigation():
         return {
             "navigation": navigation_for(current_user),
+            "more_navigation": more_navigation_for(current_user),
             "may_open": lambda endpoint: may_open(current_user, endpoint),
             "Role": Role,
             "logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None,

@@ -136,3 +136,19 @@ def test_an_entry_cannot_be_reviewed_twice(db, people):
     services.approve_hours(entry, people["supervisor"])
     with pytest.raises(DomainError, match="already reviewed"):
         services.return_hours(entry, people["supervisor"], "late note")
+
+
+def test_the_staff_home_tile_counts_the_hours_waiting_for_this_supervisor(client, auth, db, people):
+    auth.login(people["supervisor"])
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Hours to review" in page and "Nothing waiting" in page
+    make_org_hours(people["trainee"], 2, state=ReviewState.PENDING)
+    make_org_hours(people["trainee"], 1, state=ReviewState.PENDING)
+    make_org_hours(people["trainee"], 3, state=ReviewState.APPROVED)
+    db.session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    tile = page[page.index("<h2>Hours to review</h2>"):][:300]
+    assert "2 items waiting" in tile
+    auth.login(people["outsider_supervisor"])  # another organization's supervisor: none of these are theirs
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Nothing waiting" in page[page.index("<h2>Hours to review</h2>"):][:300]

@@ -32,7 +32,23 @@ def staff_dashboard():
 
     cohorts = visible_cohorts(current_user)
     return render_template("main/dashboard.html", cohort_summaries=cohort_summaries(cohorts[:12]),
-                           more_cohorts=max(0, len(cohorts) - 12))
+                           more_cohorts=max(0, len(cohorts) - 12), tiles=staff_tiles(current_user))
+
+
+def staff_tiles(user) -> list[tuple[str, str, int | None]]:
+    """The staff home page's tiles: every page the menu offers, with how many items wait where work queues up."""
+    from lms.certificates.services import continuing_education_to_review
+    from lms.practice.services import pending_count
+    from lms.roleplay.services import queue_counts
+    from lms.templating import more_navigation_for, navigation_for
+
+    waiting = {
+        "roleplay.queue": lambda: sum(queue_counts(user).values()),
+        "practice.review": lambda: pending_count(user),
+        "certificates.review_queue": lambda: len(continuing_education_to_review(user)),
+    }
+    entries = [e for e in navigation_for(user) + more_navigation_for(user) if e[0] != "main.dashboard"]
+    return [(endpoint, label, waiting[endpoint]() if endpoint in waiting else None) for endpoint, label in entries]
 
 
 def trainee_dashboard():

@@ -178,3 +178,8 @@ class AxeChecker:
 @pytest.fixture(scope="session")
 def axe():
     return AxeChecker()
+
+
+def open_more_menu(page) -> None:
+    """Open the main navigation's "More" menu (staff pages used less often), as a person would."""
+    page.get_by_role("navigation", name="Main").get_by_text("More", exact=True).click()

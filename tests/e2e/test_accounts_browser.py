@@ -67,3 +67,26 @@ def test_phone_layout_has_a_menu_button(page, live_server, axe):
     menu.click()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     axe(page, "phone")
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_an_administrators_navigation_fits_on_one_line(page, live_server, seed, width):
+    from lms.models import Role
+    from tests import factories
+
+    seed(factories.make_user, email=f"nav.admin{width}@example.org", name="Morgan Navigation-Administrator",
+         role=Role.ADMIN, password="a-long-enough-password")
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Email").fill(f"nav.admin{width}@example.org")
+    page.get_by_label("Password").fill("a-long-enough-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    menu = page.locator("#site-nav > ul").bounding_box()
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    assert menu["height"] < 1.5 * link["height"], f"the menu wraps onto two lines at {width} px"
+    assert header["height"] < 3 * link["height"], f"the header wraps at {width} px"
+    assert logout["height"] < 40, "Log out breaks onto two lines"
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()

@@ -16,6 +16,7 @@ from lms.auth.services import create_user
 from lms.certificates import services
 from lms.models import Role
 from tests import factories
+from tests.e2e.conftest import open_more_menu
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-enough-password"
@@ -152,6 +153,7 @@ def test_holder_logs_continuing_education_and_the_supervisor_approves_it(page, l
     page.get_by_role("button", name="Log out").click()
 
     log_in(page, live_server, "sam.ce@example.org")
+    open_more_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="CE to review").click()
     expect(page.get_by_role("heading", name="Motivational interviewing refresher")).to_be_visible()
     axe(page, "review queue")
@@ -173,6 +175,7 @@ def test_admin_revokes_a_certificate_from_its_page(page, live_server, seed, axe)
     number = seed(certified_trainee, "casey.revoke@example.org", "Casey Morgan")
     seed(make_admin, "admin.revoke@example.org")
     log_in(page, live_server, "admin.revoke@example.org")
+    open_more_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certificates", exact=True).click()
     page.get_by_label("Number or holder name").fill("Casey")
     page.get_by_role("button", name="Search").click()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from lms.models import Role
 from tests import factories
+from tests.e2e.conftest import open_more_menu
 from tests.org_factories import add_org_trainees, make_org_course, org_csv, org_people_rows
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +50,7 @@ def test_coordinator_invites_30_from_csv_after_fixing_two_rows_and_reads_the_das
 
     log_in(page, live_server, ids["admin"])
     axe(page, "coordinator home")
+    open_more_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", name="People", exact=True)).to_be_visible()
     axe(page, "people")
