@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from lms.auth import services
@@ -198,3 +199,96 @@ def test_org_lookup_by_invite_code(db):
     assert services.find_organization_by_invite_code(" CODE ").name == "A"
     assert services.find_organization_by_invite_code("") is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
+
+
+# Sessions end when people say so ----------------------------------------------------------------
+
+def _copy_cookie(app, source, name):
+    """A new browser holding only a copy of `source`'s cookie `name`, as an attacker would."""
+    cookie = source.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie was set"
+    thief = app.test_client()
+    thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def _refused(response) -> bool:
+    return response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after(app, client, db):
+    user = factories.make_user()
+    db.session.commit()
+    client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+    copy = _copy_cookie(app, client, app.config["SESSION_COOKIE_NAME"])
+    assert copy.get("/dashboard").status_code == 200  # the copy works while the session lives
+    client.post("/auth/logout")
+    assert _refused(copy.get("/dashboard"))
+    assert _refused(client.get("/dashboard"))
+
+
+def test_a_remember_cookie_copied_before_logout_is_refused_after(app, client, db):
+    user = factories.make_user()
+    db.session.commit()
+    client.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD, "remember": "y"})
+    copy = _copy_cookie(app, client, app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    assert copy.get("/dashboard").status_code == 200  # "keep me signed in" opens a new browser session
+    client.post("/auth/logout")
+    assert _refused(copy.get("/dashboard"))
+
+
+def test_logout_ends_only_this_browsers_session(app, client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD})
+    auth.login(user)
+    auth.logout()
+    assert other.get("/dashboard").status_code == 200
+
+
+def test_log_out_of_all_devices_ends_every_session_and_remember_cookie(app, client, auth, db):
+    user = factories.make_user()
+    db.session.commit()
+    other = app.test_client()
+    other.post("/auth/login", data={"email": user.email, "password": factories.PASSWORD, "remember": "y"})
+    remembered = _copy_cookie(app, other, app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    auth.login(user)
+    assert "Log out of all devices" in client.get("/auth/account/password").get_data(as_text=True)
+    response = client.post("/auth/logout/everywhere")
+    assert _refused(response)
+    assert _refused(client.get("/dashboard"))
+    assert _refused(other.get("/dashboard"))
+    assert _refused(remembered.get("/dashboard"))
+    assert "auth.logout_everywhere" in db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert auth.login(user).status_code == 302  # and signing in again works
+
+
+
+def _deactivate(user, people):
+    from lms.orgs.services import deactivate_user
+
+    deactivate_user(user, actor=people["admin"])
+
+
+def _change_role(user, people):
+    from lms.admin.services import change_role
+
+    change_role(user, role=Role.SUPERVISOR, organization=user.organization, actor=people["admin"])
+
+
+def _move_organization(user, people):
+    from lms.admin.services import change_role
+
+    change_role(user, role=Role.TRAINEE, organization=people["other_org"], actor=people["admin"])
+
+
+@pytest.mark.parametrize("change", [_deactivate, _change_role, _move_organization])
+def test_account_changes_end_every_session_and_remember_cookie(app, client, people, db, change):
+    trainee = people["trainee"]
+    client.post("/auth/login", data={"email": trainee.email, "password": factories.PASSWORD, "remember": "y"})
+    remembered = _copy_cookie(app, client, app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    change(trainee, people)
+    db.session.commit()
+    assert _refused(client.get("/dashboard"))
+    assert _refused(remembered.get("/dashboard"))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError, NotAllowed
 from lms.extensions import db
 from lms.models import (
@@ -46,7 +47,7 @@ def change_role(user: User, *, role: Role | str, organization: Organization | No
     user.organization_id = organization.id if organization is not None else None
     after = {"role": user.role, "organization_id": user.organization_id}
     if before != after:
-        user.session_version += 1  # the new rights apply from the next sign-in
+        end_all_sessions(user)  # the new rights apply from the next sign-in
         audit.record("user.role_changed", actor=actor, subject=user, target_user=user, before=before, after=after)
 
 

@@ -4,10 +4,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from lms import audit
-from lms.auth import services
+from lms.auth import services, sessions
 from lms.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -69,12 +69,13 @@ def login():
             g.login_failed = True
             flash(locked.message, "error")
             return render_template("auth/login.html", form=form), 429
-        db.session.commit()
         if user is None:
+            db.session.commit()
             g.login_failed = True
             flash(_("That email and password do not match an account. Check them and try again."), "error")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
+        sessions.log_in(user, remember=form.remember.data)
+        db.session.commit()
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -84,11 +85,28 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        audit.record("auth.logout", actor=current_user, subject=current_user._get_current_object())
+        user = current_user._get_current_object()
+        audit.record("auth.logout", actor=user, subject=user)
+        sessions.log_out(user)
         db.session.commit()
-        logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@signed_in
+def logout_everywhere():
+    """End every session of this person: other browsers, and the remember-me cookies they keep."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        audit.record("auth.logout_everywhere", actor=user, subject=user, target_user=user)
+        sessions.end_all_sessions(user)
+        sessions.log_out(user)
+        db.session.commit()
+        flash(_("You have logged out on all devices."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -115,8 +133,8 @@ def register():
         except DomainError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
+            sessions.log_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/register.html", form=form, require_code=require_code)
@@ -133,11 +151,11 @@ def change_password():
         except DomainError as error:
             form.current_password.errors.append(error.message)
         else:
+            sessions.log_in(user)  # every session ended with the password change; this one goes on
             db.session.commit()
-            login_user(user)  # the session id changed with the password; keep this one signed in
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, logout_everywhere_form=LogoutForm(formdata=None))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

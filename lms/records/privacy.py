@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models import (
@@ -343,7 +344,7 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     user.password_hash = None
     user.active = False
     user.erased_at = now
-    user.session_version += 1
+    end_all_sessions(user)
     user.last_login_at = None
     user.last_activity_at = None
     user.failed_logins = 0
