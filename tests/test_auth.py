@@ -8,15 +8,18 @@ from lms.models import AuditEvent, Organization, Role, User, utcnow
 from tests import factories
 
 
-def test_register_creates_a_trainee_and_signs_in(client, db):
+def test_register_creates_a_trainee_and_asks_to_check_email(app, client, db):
     response = client.post("/auth/register", data={
         "name": "Robin Example", "email": "Robin@Example.org", "password": "a-long-password",
         "confirm": "a-long-password", "invite_code": "",
-    })
-    assert response.status_code == 302
+    }, follow_redirects=True)
+    assert "Check your e-mail" in response.get_data(as_text=True)
     user = db.session.scalar(sa.select(User).where(User.email == "robin@example.org"))
     assert user.role == Role.TRAINEE
     assert user.password_hash.startswith("scrypt:")
+    [message] = app.extensions["mail_outbox"]
+    assert message["To"] == "robin@example.org" and "account is ready" in message.get_content()
+    assert client.post("/auth/login", data={"email": user.email, "password": "a-long-password"}).status_code == 302
     assert client.get("/dashboard").status_code == 200
 
 
@@ -52,12 +55,24 @@ def test_register_can_require_an_invite_code(app, client, db):
     assert "needs an invitation code" in response.get_data(as_text=True)
 
 
-def test_duplicate_email_is_refused(client, db):
-    factories.make_user(email="taken@example.org")
+def test_registering_a_taken_email_answers_as_for_a_new_account_and_mails_the_owner(app, client, db):
+    owner = factories.make_user(email="taken@example.org", name="Owner Person")
     db.session.commit()
-    response = client.post("/auth/register", data={"name": "X", "email": "taken@example.org",
+
+    def register(email):
+        return client.post("/auth/register", data={"name": "X Person", "email": email,
                                                    "password": "a-long-password", "confirm": "a-long-password"})
-    assert "already exists" in response.get_data(as_text=True)
+
+    taken, new = register("Taken@example.org"), register("fresh@example.org")
+    assert taken.status_code == new.status_code == 302
+    assert taken.headers["Location"] == new.headers["Location"]
+    taken_page = client.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "already exists" not in taken_page and "Check your e-mail" in taken_page
+    mails = {message["To"]: message.get_content() for message in app.extensions["mail_outbox"]}
+    assert "tried to create a new" in mails["taken@example.org"] and "reset" in mails["taken@example.org"]
+    assert "account is ready" in mails["fresh@example.org"]
+    db.session.refresh(owner)
+    assert owner.name == "Owner Person" and db.session.scalar(sa.select(sa.func.count(User.id))) == 2
 
 
 def test_login_and_logout(client, auth, db):

@@ -21,6 +21,10 @@ class AccountLocked(DomainError):
     status_code = 429
 
 
+class EmailTaken(DomainError):
+    """The address already has an account. Registration must not say so (the owner is mailed instead)."""
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -51,7 +55,7 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email address already exists.", field="email")
+        raise EmailTaken("An account with this email address already exists.", field="email")
     user = User(
         email=email,
         name=name.strip(),

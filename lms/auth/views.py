@@ -34,6 +34,10 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _absolute_url(endpoint: str, **values) -> str:
+    return current_app.config["LMS_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _login_email_key() -> str:
     return "login:" + services.normalize_email(request.form.get("email", ""))
 
@@ -130,14 +134,25 @@ def register():
                 invite_code=form.invite_code.data or "",
                 require_code=require_code,
             )
+        except services.EmailTaken:
+            # The same answer as for a new account, so the form never tells who has one; the owner learns of it.
+            owner = services.find_user_by_email(form.email.data)
+            services.hash_password(form.password.data)  # the work a new account costs, so the timing tells nothing
+            send_mail(owner.email, _("Someone tried to register with your address"), "account_exists",
+                      user=owner, login_link=_absolute_url("auth.login"), reset_link=_absolute_url("auth.reset_request"))
         except DomainError as error:
             getattr(form, error.field or "email").errors.append(error.message)
+            return render_template("auth/register.html", form=form, require_code=require_code)
         else:
-            sessions.log_in(user)
             db.session.commit()
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.dashboard"))
+            send_mail(user.email, _("Your account is ready"), "account_created", user=user,
+                      login_link=_absolute_url("auth.login"))
+        flash(_("Thank you. Check your e-mail: we have sent a message to %(email)s about your account. "
+                "If you have just created it, you can log in now.", email=services.normalize_email(form.email.data)),
+              "info")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, require_code=require_code)
+
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -167,7 +182,7 @@ def reset_request():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.is_active:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
-            link = current_app.config["LMS_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+            link = _absolute_url("auth.reset_password", token=token)
             send_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
         # The same answer either way: the form never tells who has an account.
         flash(_("If an account uses that address, we have sent it a link to reset the password. "
