@@ -151,3 +151,10 @@ def test_demo_is_idempotent_and_prints_logins(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == count
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
+
+
+def test_cli_refuses_a_password_easy_to_guess(runner, db):
+    result = runner.invoke(args=["users", "create", "--email", "w@example.org", "--name", "W",
+                                 "--password", "password12"])
+    assert result.exit_code != 0 and "too easy to guess" in result.output
+    assert db.session.scalar(sa.select(User).where(User.email == "w@example.org")) is None

@@ -307,3 +307,85 @@ def test_account_changes_end_every_session_and_remember_cookie(app, client, peop
     db.session.commit()
     assert _refused(client.get("/dashboard"))
     assert _refused(remembered.get("/dashboard"))
+
+
+# Passwords are hard to guess ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password, hints, weak", [
+    ("1111111111", [], True),
+    ("password12", [], True),
+    ("qwertyuiop", [], True),
+    ("Kestrel Maple", ["Kestrel Maple", "k.maple@example.org"], True),  # the person's own name
+    ("Kestrel Maple", [], False),  # the same words, when they are not the person's name
+    ("correct horse battery", [], False),
+    ("a-long-password", [], False),
+    ("x" * 300, [], True),  # longer than zxcvbn scores: the first 72 characters count
+])
+def test_password_strength_table(password, hints, weak):
+    from lms.auth.passwords import is_too_weak, personal_hints
+
+    assert is_too_weak(password, personal_hints(*hints)) is weak
+
+
+def _register(client, password, name="Robin Example", email="robin@example.org"):
+    return client.post("/auth/register", data={"name": name, "email": email, "password": password,
+                                               "confirm": password})
+
+
+def _change(client, password):
+    return client.post("/auth/account/password", data={"current_password": factories.PASSWORD,
+                                                       "password": password, "confirm": password})
+
+
+WEAK = ["1111111111", "password12"]
+
+
+@pytest.mark.parametrize("password", WEAK)
+def test_registration_refuses_a_weak_password_next_to_the_field(client, db, password):
+    page = _register(client, password).get_data(as_text=True)
+    assert 'id="password-error"' in page and "too easy to guess" in page
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_registration_refuses_the_persons_own_name_as_password(client, db):
+    page = _register(client, "Kestrel Maple", name="Kestrel Maple").get_data(as_text=True)
+    assert "too easy to guess" in page
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize("password", WEAK)
+def test_password_change_refuses_a_weak_password(client, auth, db, password):
+    user = factories.make_user()
+    db.session.commit()
+    auth.login(user)
+    hash_before = user.password_hash
+    assert "too easy to guess" in _change(client, password).get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash == hash_before
+
+
+def test_password_change_refuses_the_persons_email_as_password(client, auth, db):
+    user = factories.make_user(email="jordan.weakling@example.org")
+    db.session.commit()
+    auth.login(user)
+    assert "too easy to guess" in _change(client, "jordan.weakling@example.org").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", WEAK)
+def test_password_reset_refuses_a_weak_password(app, client, db, password):
+    user = factories.make_user()
+    db.session.commit()
+    path = "/auth/reset/" + services.make_reset_token(user, app.config["SECRET_KEY"])
+    response = client.post(path, data={"password": password, "confirm": password})
+    assert response.status_code == 200 and "too easy to guess" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", WEAK)
+def test_invitation_acceptance_refuses_a_weak_password(client, db, people, password):
+    from lms.orgs import invitations
+
+    _, token = invitations.invite(people["org"], email="new.person@example.org", name="New Person", role="trainee")
+    db.session.commit()
+    response = client.post(f"/invite/{token}", data={"name": "New Person", "password": password, "confirm": password})
+    assert response.status_code == 200 and "too easy to guess" in response.get_data(as_text=True)
+    assert services.find_user_by_email("new.person@example.org") is None

@@ -158,9 +158,10 @@ def register():
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password():
+    user = current_user._get_current_object()
     form = ChangePasswordForm()
+    form.password_hints = [user.name, user.email]
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
         except DomainError as error:
@@ -199,6 +200,7 @@ def reset_password(token: str):
         flash(_("This reset link has expired or was already used. Ask for a new one."), "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
+    form.password_hints = [user.name, user.email]
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
         db.session.commit()

@@ -307,6 +307,7 @@ def accept(token: str):
     if current_user.is_authenticated:
         return render_template("orgs/invitation_signed_in.html", invitation=invitation), 409
     form = AcceptInvitationForm()
+    form.password_hints = [invitation.email]  # and the name typed in the form
     if request.method == "GET":
         form.name.data = invitation.name
     if form.validate_on_submit():
