@@ -28,7 +28,7 @@ def create_user_command(email, name, role, organization_name, password):
     if len(password) < 10:
         raise click.ClickException("The password needs at least 10 characters.")
     if is_too_weak(password, personal_hints(name, email)):
-        raise click.ClickException("This password is too easy to guess: use a longer phrase of several unrelated words.")
+        raise click.ClickException("This password is too easy to guess: use a phrase of several unrelated words.")
     organization = get_or_create_organization(organization_name) if organization_name else None
     if Role(role) in {Role.SUPERVISOR, Role.ORG_ADMIN} and organization is None:
         raise click.ClickException(f"A {Role(role).label.lower()} belongs to an organization: pass --organization.")

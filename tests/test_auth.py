@@ -295,7 +295,7 @@ def _change_role(user, people):
 def _move_organization(user, people):
     from lms.admin.services import change_role
 
-    change_role(user, role=Role.TRAINEE, organization=people["other_org"], actor=people["admin"])
+    change_role(user, role=Role.TRAINEE, organization=people["other_org"], actor=people["admin"], confirm_move=True)
 
 
 @pytest.mark.parametrize("change", [_deactivate, _change_role, _move_organization])

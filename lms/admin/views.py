@@ -81,7 +81,11 @@ def change_role(user_id: int):
     if form.validate_on_submit():
         organization = db.session.get(Organization, form.organization.data) if form.organization.data else None
         try:
-            services.change_role(person, role=form.role.data, organization=organization, actor=current_user)
+            services.change_role(person, role=form.role.data, organization=organization, actor=current_user,
+                                 confirm_move=form.confirm_move.data == "yes")
+        except services.MoveNeedsConfirmation as needed:
+            return render_template("admin/confirm_move.html", user=person, form=form, organization=organization,
+                                   cohorts=needed.cohorts)
         except DomainError as error:
             if error.field:
                 getattr(form, error.field).errors.append(error.message)

@@ -139,7 +139,8 @@ def register():
             owner = services.find_user_by_email(form.email.data)
             services.hash_password(form.password.data)  # the work a new account costs, so the timing tells nothing
             send_mail(owner.email, _("Someone tried to register with your address"), "account_exists",
-                      user=owner, login_link=_absolute_url("auth.login"), reset_link=_absolute_url("auth.reset_request"))
+                      user=owner, login_link=_absolute_url("auth.login"),
+                      reset_link=_absolute_url("auth.reset_request"))
         except DomainError as error:
             getattr(form, error.field or "email").errors.append(error.message)
             return render_template("auth/register.html", form=form, require_code=require_code)

@@ -931,7 +931,7 @@ def can_review_continuing_education(user: User, trainee_id: int) -> bool:
 
 def continuing_education_to_review(reviewer: User) -> list[ContinuingEducation]:
     """Pending outside activities of the trainees in the reviewer's cohorts (every one, for administrators)."""
-    from lms.models import cohort_supervisors, cohort_trainees
+    from lms.auth.permissions import supervised_trainee_ids
 
     statement = (
         sa.select(ContinuingEducation)
@@ -940,12 +940,7 @@ def continuing_education_to_review(reviewer: User) -> list[ContinuingEducation]:
         .order_by(ContinuingEducation.created_at, ContinuingEducation.id)
     )
     if reviewer.role != Role.ADMIN:
-        supervised = (
-            sa.select(cohort_trainees.c.user_id)
-            .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-            .where(cohort_supervisors.c.user_id == reviewer.id)
-        )
-        statement = statement.where(ContinuingEducation.user_id.in_(supervised))
+        statement = statement.where(ContinuingEducation.user_id.in_(supervised_trainee_ids(reviewer)))
     return list(db.session.scalars(statement))
 
 
