@@ -42,6 +42,7 @@ from lms.certificates.pdf_verify import PdfCheck, inspect_pdf
 from lms.certificates.signing import KeyStore
 from lms.errors import CertificateRevoked, DomainError, InvalidUpload, NotAllowed, NotEligible
 from lms.extensions import db
+from lms.files import delete_after_commit
 from lms.models import (
     Certificate,
     CertificateStatus,
@@ -915,8 +916,7 @@ def delete_continuing_education(entry: ContinuingEducation, *, actor: User) -> N
     audit.record("continuing_education.deleted", actor=actor, subject=entry, target_user=actor, title=entry.title)
     db.session.delete(entry)
     db.session.flush()
-    if path is not None:
-        path.unlink(missing_ok=True)
+    delete_after_commit(db.session(), path)
 
 
 def can_review_continuing_education(user: User, trainee_id: int) -> bool:

@@ -917,7 +917,7 @@ def purge_recordings(now: datetime, *, retention_days: int, data_dir: str | Path
         ).order_by(Submission.id)
     ))
     for submission in due:
-        uploads.delete_recording(data_dir, submission.recording_path)
+        uploads.delete_recording_after_commit(db.session(), data_dir, submission.recording_path)
         audit.record("roleplay.recording_purged", subject=submission, target_user=submission.trainee,
                      graded_at=submission.graded_at.isoformat(), retention_days=retention_days)
         submission.recording_path = None
