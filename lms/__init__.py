@@ -144,9 +144,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from lms.auth.services import load_user_from_session
+    from lms.auth.sessions import load_user
 
-    login_manager.user_loader(load_user_from_session)
+    login_manager.user_loader(load_user)
 
     from lms import jobs
     from lms.certificates import verification_log

@@ -19,6 +19,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 @click.option("--password", help="Prompted for when omitted.")
 def create_user_command(email, name, role, organization_name, password):
     """Create an account."""
+    from lms.auth.passwords import is_too_weak, personal_hints
     from lms.auth.services import create_user
     from lms.orgs.services import get_or_create_organization
 
@@ -26,6 +27,8 @@ def create_user_command(email, name, role, organization_name, password):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.ClickException("The password needs at least 10 characters.")
+    if is_too_weak(password, personal_hints(name, email)):
+        raise click.ClickException("This password is too easy to guess: use a phrase of several unrelated words.")
     organization = get_or_create_organization(organization_name) if organization_name else None
     if Role(role) in {Role.SUPERVISOR, Role.ORG_ADMIN} and organization is None:
         raise click.ClickException(f"A {Role(role).label.lower()} belongs to an organization: pass --organization.")

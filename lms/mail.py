@@ -2,7 +2,9 @@
 
 import smtplib
 import time
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -16,6 +18,29 @@ def send_mail(to: str, subject: str, template: str, **context) -> None:
     jobs.enqueue(deliver, to, subject, body)
 
 
+def mail_folder(config) -> Path | None:
+    """Where the file backend keeps its copies (development), or None for the other backends."""
+    if config.get("MAIL_BACKEND") != "file":
+        return None
+    return Path(config.get("MAIL_FILE_DIR") or Path(current_app.instance_path) / "mail")
+
+
+def copies_mentioning(folder: Path | None, needles: list[str]) -> list[Path]:
+    """The stored .eml copies in `folder` whose headers or text mention one of `needles` (case-insensitive)."""
+    if folder is None or not folder.is_dir():
+        return []
+    needles = [needle.lower() for needle in needles if needle]
+    found = []
+    for path in sorted(folder.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=default_policy)
+        parts = [str(value) for value in message.values()]
+        parts += [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
+        text = "\n".join(parts).lower()
+        if any(needle in text for needle in needles):
+            found.append(path)
+    return found
+
+
 def deliver(to: str, subject: str, body: str) -> None:
     config = current_app.config
     message = EmailMessage()
@@ -27,7 +52,7 @@ def deliver(to: str, subject: str, body: str) -> None:
     if backend == "memory":
         current_app.extensions.setdefault("mail_outbox", []).append(message)
     elif backend == "file":
-        folder = Path(config.get("MAIL_FILE_DIR") or Path(current_app.instance_path) / "mail")
+        folder = mail_folder(config)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{time.time_ns()}.eml").write_bytes(message.as_bytes())
     elif backend == "smtp":

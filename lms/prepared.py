@@ -5,9 +5,11 @@ connection out and back in (with a pre-ping and a rollback, each a round trip on
 one-row lookup by key that costs several times the query itself (the public verification API).
 
 A `PreparedSelect` compiles its statement once per database dialect, runs it on a connection that
-belongs to the calling thread (`thread_connection`), and converts each value with the column
-type's own result processor, so a row holds what `connection.execute(statement)` would give (dates,
-UTC datetimes, floats). Errors are raised as SQLAlchemy's `DBAPIError`s, as usual.
+belongs to the calling thread (`thread_connection`: closed when the thread ends, and held by at most
+`MAX_THREAD_CONNECTIONS` threads per process, the others borrowing from the pool), and converts
+each value with the column type's own result processor, so a row holds what
+`connection.execute(statement)` would give (dates, UTC datetimes, floats). Errors are raised as
+SQLAlchemy's `DBAPIError`s, as usual.
 
 Use it only for a plain read-only SELECT of table columns with simple bind parameters (no expanding
 IN). Statement events (`before_cursor_execute`) do not see these queries.
@@ -41,15 +43,7 @@ class PreparedSelect:
             if isinstance(engine.pool, sa.pool.QueuePool):
                 rows, converters = _run_on_thread_connection(engine, prepared, params)
             else:  # a pool that shares one connection (SQLite in memory, the tests): borrow it each time
-                connection = engine.raw_connection()
-                try:
-                    rows, converters = prepared.run(connection, params)
-                except dbapi_error as error:
-                    if engine.dialect.is_disconnect(error, connection, None):
-                        connection.invalidate()
-                    raise
-                finally:
-                    connection.close()
+                rows, converters = _run_on_pooled_connection(engine, prepared, params)
         except dbapi_error as error:
             raise sa.exc.DBAPIError.instance(prepared.sql, params, error, dbapi_error) from error
         result = []
@@ -109,81 +103,138 @@ class _Prepared:
         return self.converters
 
 
-# -- one connection per thread ----------------------------------------------------------------------
+# -- one connection per thread, released when the thread ends, and only so many ---------------------
+
+# At most this many threads of a process keep their own connection (gunicorn runs 4 per worker);
+# a read on any other thread borrows a connection from the engine's pool, as SQLAlchemy would.
+MAX_THREAD_CONNECTIONS = 8
+
+
+class _Held:
+    """One thread's detached connection. It lives in the thread's local storage only, so when the
+    thread ends (without cleaning up) Python drops it and its finalizer closes the connection."""
+
+    def __init__(self, engine: sa.Engine, connection: PoolProxiedConnection):
+        self.engine, self.connection, self.pid = engine, connection, os.getpid()
+        self.close = weakref.finalize(self, _release, id(self), connection, self.pid)
 
 
 class _ThreadState(threading.local):
-    engine: sa.Engine | None = None
-    connection: PoolProxiedConnection | None = None
-    pid: int | None = None
+    held: _Held | None = None
 
 
 _thread = _ThreadState()
-_open: dict[int, PoolProxiedConnection] = {}  # every thread's connection, to close them at exit
+_open: dict[int, PoolProxiedConnection] = {}  # the connections held by live threads, to close them at exit
+_seats = 0  # threads holding a connection or opening one: never more than MAX_THREAD_CONNECTIONS
 _open_lock = threading.Lock()
 
 
-def thread_connection(engine: sa.Engine) -> PoolProxiedConnection:
-    """This thread's own connection to `engine`, for `PreparedSelect` reads.
+def open_thread_connections() -> int:
+    """How many threads of this process hold (or are opening) their own connection now."""
+    with _open_lock:
+        return _seats
+
+
+def thread_connection(engine: sa.Engine) -> PoolProxiedConnection | None:
+    """This thread's own connection to `engine`, for `PreparedSelect` reads; None when
+    `MAX_THREAD_CONNECTIONS` threads already hold one (then borrow from the pool).
 
     Taken from the pool once (connect events run as for any connection) and detached from it, so
     a read costs no checkout, reset and check-in, and in autocommit, so it opens no transaction:
     on PostgreSQL one round trip per read instead of four (pre-ping, BEGIN, the query, ROLLBACK),
     on SQLite no read transaction stays open to hold back WAL checkpoints. A thread keeps one such
-    connection, for the engine it used last; a dropped connection is replaced on the next read
-    (`PreparedSelect.all` retries once), which is what the pool's pre-ping would have done.
+    connection, for the engine it used last, until it ends; a dropped connection is replaced on the
+    next read (`PreparedSelect.all` retries once), which is what the pool's pre-ping would have done.
     """
-    state = _thread
-    if state.connection is not None and state.engine is engine and state.pid == os.getpid():
-        return state.connection
+    held = _thread.held
+    if held is not None and held.engine is engine and held.pid == os.getpid():
+        return held.connection
     discard_thread_connection()
-    connection = engine.raw_connection()
-    try:
-        connection.detach()
-        engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
-    except BaseException:
-        connection.invalidate()
-        connection.close()
-        raise
-    state.engine, state.connection, state.pid = engine, connection, os.getpid()
+    global _seats
     with _open_lock:
-        _open[id(connection)] = connection
+        if _seats >= MAX_THREAD_CONNECTIONS:
+            return None
+        _seats += 1  # taken before connecting, so that racing threads respect the bound
+    try:
+        connection = engine.raw_connection()
+        try:
+            connection.detach()
+            engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+        except BaseException:
+            connection.invalidate()
+            connection.close()
+            raise
+    except BaseException:
+        with _open_lock:
+            _seats -= 1
+        raise
+    held = _Held(engine, connection)
+    with _open_lock:
+        _open[id(held)] = connection
+    _thread.held = held
     return connection
 
 
 def _run_on_thread_connection(engine: sa.Engine, prepared: _Prepared, params: dict) -> tuple[list, list]:
+    connection = thread_connection(engine)
+    if connection is None:
+        return _run_on_pooled_connection(engine, prepared, params)
     try:
-        return prepared.run(thread_connection(engine), params)
+        return prepared.run(connection, params)
     except engine.dialect.loaded_dbapi.Error as error:
-        disconnected = engine.dialect.is_disconnect(error, _thread.connection, None)
+        disconnected = engine.dialect.is_disconnect(error, connection, None)
         discard_thread_connection()
         if not disconnected:
             raise
     # The database restarted, or dropped the idle connection: once more, on a new one.
+    connection = thread_connection(engine)
+    if connection is None:
+        return _run_on_pooled_connection(engine, prepared, params)
     try:
-        return prepared.run(thread_connection(engine), params)
+        return prepared.run(connection, params)
     except engine.dialect.loaded_dbapi.Error:
         discard_thread_connection()
         raise
 
 
+def _run_on_pooled_connection(engine: sa.Engine, prepared: _Prepared, params: dict) -> tuple[list, list]:
+    connection = engine.raw_connection()
+    try:
+        return prepared.run(connection, params)
+    except engine.dialect.loaded_dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, connection, None):
+            connection.invalidate()
+        raise
+    finally:
+        connection.close()  # back to the pool
+
+
 def discard_thread_connection() -> None:
-    """Close this thread's connection (if it opened it: a forked child leaves its parent's alone)."""
-    state = _thread
-    connection, pid = state.connection, state.pid
-    state.engine = state.connection = state.pid = None
-    if connection is not None and pid == os.getpid():
-        with _open_lock:
-            _open.pop(id(connection), None)
-        _close(connection)
+    """Close this thread's connection now (a thread that ends without calling this is cleaned up too)."""
+    held, _thread.held = _thread.held, None
+    if held is not None:
+        held.close()
 
 
 def close_thread_connections() -> None:
     """Close every thread's connection (at exit; a thread that reads again opens a new one)."""
+    global _seats
     with _open_lock:
         connections = list(_open.values())
+        _seats -= len(connections)
         _open.clear()
     for connection in connections:
+        _close(connection)
+
+
+def _release(key: int, connection: PoolProxiedConnection, pid: int) -> None:
+    """Finalizer of a `_Held`: forget and close its connection (unless a fork inherited it: the parent's)."""
+    global _seats
+    with _open_lock:
+        known = _open.pop(key, None) is not None
+        if known:
+            _seats -= 1
+    if known and pid == os.getpid():
         _close(connection)
 
 
@@ -199,8 +250,9 @@ def _close(connection: PoolProxiedConnection) -> None:
 
 
 def _forget_after_fork() -> None:
-    global _open_lock
+    global _open_lock, _seats
     _open.clear()  # the parent's connections: the parent closes them
+    _seats = 0
     _open_lock = threading.Lock()
 
 

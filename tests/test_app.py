@@ -167,3 +167,10 @@ def test_no_template_uses_inline_styles():
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.html")
                  if " style=" in p.read_text(encoding="utf-8") and "pdf" not in p.name]
     assert offenders == []
+
+
+def test_cli_refuses_a_password_easy_to_guess(runner, db):
+    result = runner.invoke(args=["users", "create", "--email", "w@example.org", "--name", "W",
+                                 "--password", "password12"])
+    assert result.exit_code != 0 and "too easy to guess" in result.output
+    assert db.session.scalar(sa.select(User).where(User.email == "w@example.org")) is None

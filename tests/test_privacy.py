@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,99 @@ def test_only_administrators_erase(client, auth, people, person):
     auth.login(people["org_admin"])
     assert client.post(f"/admin/users/{person[0].id}/erase", data={"confirm_email": EMAIL}).status_code == 403
     assert _db.session.get(User, person[0].id).email == EMAIL
+
+
+# Every kind of personal text, seeded and searched for after erasure ----------------------------------
+
+MARKERS = {
+    "ce_title": "Zanzibar grief circle",
+    "ce_provider": "Okafor family foundation",
+    "ce_deleted_title": "Quokka night class",
+    "ce_review_note": "evidence shows the Tamarind clinic",
+    "correction_reason": "recording revealed the Marigold diagnosis",
+    "hours_setting": "Juniper street shelter",
+    "hours_activity": "sat with Pemberton after the overdose",
+    "hours_review_note": "confirmed with Halvorsen",
+    "reply": "my brother Ignatius drinks",
+    "grade_comment": "mentioned Sorrento house",
+    "grade_feedback": "the Valparaiso story",
+}
+
+
+@pytest.fixture
+def mail_dir(tmp_path):
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def app_config(mail_dir):
+    return {"MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(mail_dir)}
+
+
+def seed_every_kind_of_personal_text(app, db, people, trainee, record):
+    from lms.auth.services import make_reset_token
+    from lms.certificates.services import delete_continuing_education, log_continuing_education
+    from lms.mail import send_mail
+    from lms.models import ContinuingEducation, Grade, SupervisedHours
+    from lms.roleplay.services import Scores, correct_grade, criteria_for
+
+    m = MARKERS
+    submission = record["submission"]
+    submission.replies = [f"{m['reply']}, said {NAME}"]
+    grade = db.session.scalar(sa.select(Grade).where(Grade.submission_id == submission.id))
+    grade.comments = {"listening": m["grade_comment"]}
+    grade.feedback = m["grade_feedback"]
+    levels = {criterion.id: 3 for criterion in criteria_for(submission.scenario)}
+    correct_grade(submission, people["supervisor"], Scores(levels, {}, ""), reason=m["correction_reason"])
+    evidence = Path(app.config["DATA_DIR"]) / "evidence" / f"{trainee.id}-outside.pdf"
+    evidence.write_bytes(b"%PDF-1.4 outside evidence")
+    entry = log_continuing_education(trainee, title=m["ce_title"], provider=m["ce_provider"], hours="3",
+                                     completed_on=date(2026, 3, 1),
+                                     evidence_path=f"evidence/{trainee.id}-outside.pdf")
+    entry.review_note = m["ce_review_note"]
+    doomed = log_continuing_education(trainee, title=m["ce_deleted_title"], provider="", hours="1",
+                                      completed_on=date(2026, 3, 2), evidence_path="")
+    delete_continuing_education(doomed, actor=trainee)
+    hours = db.session.scalar(sa.select(SupervisedHours).where(SupervisedHours.user_id == trainee.id))
+    hours.setting, hours.activity, hours.review_note = m["hours_setting"], m["hours_activity"], m["hours_review_note"]
+    record["certificate"].revoked_reason = f"Issued in error to {NAME}"
+    db.session.commit()
+    with app.test_request_context():
+        token = make_reset_token(trainee, app.config["SECRET_KEY"])
+        send_mail(trainee.email, "Reset your password", "reset_password", user=trainee, link=f"http://x/{token}")
+    assert db.session.scalar(sa.select(sa.func.count(ContinuingEducation.id)).where(
+        ContinuingEducation.user_id == trainee.id)) == 2
+    return [evidence]
+
+
+def files_mentioning(folder: Path, needles: list[str]) -> list[Path]:
+    from lms.mail import copies_mentioning
+
+    found = copies_mentioning(folder, needles)  # decoded: headers and text, whatever the transfer encoding
+    for path in folder.rglob("*") if folder.exists() else []:
+        if path.is_file() and any(n.lower().encode() in path.read_bytes().lower() for n in needles):
+            found.append(path)
+    return found
+
+
+def test_erasure_leaves_none_of_the_persons_text_in_any_column_file_or_mail_copy(
+        app, client, auth, db, people, person, mail_dir):
+    app.config["ERASURE_KEEP_CERTIFICATE_NAME"] = False
+    trainee, record = person
+    extra_files = seed_every_kind_of_personal_text(app, db, people, trainee, record)
+    needles = [NAME, EMAIL, *MARKERS.values()]
+    before = {(table, column) for table, column, _ in find_mentions(db, needles)}
+    assert {("continuing_education", "title"), ("continuing_education", "provider"),
+            ("continuing_education", "review_note"), ("supervised_hours", "setting"),
+            ("supervised_hours", "activity"), ("supervised_hours", "review_note"), ("submissions", "replies"),
+            ("grades", "comments"), ("grades", "feedback"), ("audit_events", "details"),
+            ("certificates", "revoked_reason")} <= before
+    assert files_mentioning(mail_dir, needles), "the development mail copy names the person"
+
+    auth.login(people["admin"])
+    assert client.post(f"/admin/users/{trainee.id}/erase", data={"confirm_email": EMAIL}).status_code == 302
+
+    assert find_mentions(db, needles) == []
+    assert files_mentioning(mail_dir, needles) == []
+    assert files_mentioning(Path(app.config["DATA_DIR"]), needles) == []
+    assert not any(path.exists() for path in [*record["files"], *extra_files])

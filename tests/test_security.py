@@ -50,7 +50,7 @@ def test_signed_in_forms_posted_without_a_csrf_token_are_refused(app, client, pe
     for url, data in [("/auth/account/password", {"current_password": factories.PASSWORD,
                                                   "password": "another-long-password",
                                                   "confirm": "another-long-password"}),
-                      ("/auth/logout", {})]:
+                      ("/auth/logout", {}), ("/auth/logout/everywhere", {})]:
         refused = client.post(url, data=data)
         assert refused.status_code == 400, url
     # Still signed in with the old password: nothing happened.

@@ -240,3 +240,40 @@ def test_each_thread_reads_on_its_own_connection(pooled_engine):
         thread.join()
     assert seen[0][0] == seen[1][0] == "two"
     assert seen[0][1] is not seen[1][1]
+
+
+def test_threads_that_never_clean_up_leave_a_bounded_number_of_connections_and_none_after_they_end(
+        pooled_engine, monkeypatch):
+    import gc
+
+    import lms.prepared as prepared_module
+    from lms.prepared import MAX_THREAD_CONNECTIONS, open_thread_connections
+
+    engine, table = pooled_engine
+    prepared = PreparedSelect(sa.select(table.c.name).where(table.c.id == sa.bindparam("id")))
+    closed = []
+    real_close = prepared_module._close
+    monkeypatch.setattr(prepared_module, "_close", lambda connection: (closed.append(1), real_close(connection)))
+    before = open_thread_connections()
+    all_reading = threading.Barrier(51)
+    names, peak = [], []
+
+    def read():  # as a request thread under `flask run`: one lookup, and no cleanup at all
+        names.append(prepared.all(engine, id=1)[0].name)
+        all_reading.wait()  # the 50 threads are alive at once
+        all_reading.wait()
+
+    threads = [threading.Thread(target=read) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    all_reading.wait()
+    peak.append(open_thread_connections())
+    all_reading.wait()
+    for thread in threads:
+        thread.join()
+    gc.collect()
+    assert names == ["one"] * 50  # the threads past the bound read on pooled connections
+    assert 0 < peak[0] - before <= MAX_THREAD_CONNECTIONS
+    assert open_thread_connections() == before  # each ended thread's connection was released ...
+    assert len(closed) == peak[0] - before  # ... and closed
+    assert engine.pool.checkedout() == 0

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,6 +16,7 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     organization = SelectField(_l("Organization"), coerce=int, default=0,
                                description=_l("Supervisors and organization administrators belong to one."))
+    confirm_move = HiddenField()  # "yes" once the administrator has seen which cohort memberships a move ends
     submit = SubmitField(_l("Save role"))
 
 

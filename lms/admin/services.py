@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError, NotAllowed
 from lms.extensions import db
 from lms.models import (
@@ -23,12 +24,25 @@ from lms.models import (
     SupervisedHours,
     User,
     VerificationLog,
+    cohort_supervisors,
+    cohort_trainees,
 )
 
 ORGANIZATION_ROLES = {Role.SUPERVISOR, Role.ORG_ADMIN}
 
 
-def change_role(user: User, *, role: Role | str, organization: Organization | None, actor: User) -> None:
+class MoveNeedsConfirmation(DomainError):
+    """Moving the person ends cohort memberships: the administrator must see them and confirm."""
+
+    def __init__(self, cohorts: list[Cohort]):
+        super().__init__("This move removes cohort memberships: confirm it.")
+        self.cohorts = cohorts
+
+
+def change_role(user: User, *, role: Role | str, organization: Organization | None, actor: User,
+                confirm_move: bool = False) -> None:
+    """Change a person's role and organization. A move ends their memberships of cohorts outside the new
+    organization; it is refused with `MoveNeedsConfirmation` (naming them) unless `confirm_move`."""
     role = Role(role)
     if actor.id == user.id:
         raise NotAllowed("You cannot change your own role. Ask another administrator.")
@@ -42,12 +56,33 @@ def change_role(user: User, *, role: Role | str, organization: Organization | No
         if not others:
             raise DomainError("This is the last administrator: make someone else an administrator first.")
     before = {"role": user.role, "organization_id": user.organization_id}
+    leaving = cohorts_left_by_move(user, organization)
+    if leaving and not confirm_move:
+        raise MoveNeedsConfirmation(leaving)
     user.role = str(role)
     user.organization_id = organization.id if organization is not None else None
     after = {"role": user.role, "organization_id": user.organization_id}
+    if leaving:
+        ids = [cohort.id for cohort in leaving]
+        for table in (cohort_trainees, cohort_supervisors):
+            db.session.execute(sa.delete(table).where(table.c.user_id == user.id, table.c.cohort_id.in_(ids)))
+        before["cohorts"] = sorted(ids)
     if before != after:
-        user.session_version += 1  # the new rights apply from the next sign-in
+        end_all_sessions(user)  # the new rights apply from the next sign-in
         audit.record("user.role_changed", actor=actor, subject=user, target_user=user, before=before, after=after)
+
+
+def cohorts_left_by_move(user: User, organization: Organization | None) -> list[Cohort]:
+    """The cohorts `user` belongs to (as trainee or supervisor) outside `organization`: moving the person
+    there ends these memberships, so no access to the old organization's cohorts survives the move."""
+    memberships = sa.union(
+        sa.select(cohort_trainees.c.cohort_id).where(cohort_trainees.c.user_id == user.id),
+        sa.select(cohort_supervisors.c.cohort_id).where(cohort_supervisors.c.user_id == user.id),
+    )
+    query = sa.select(Cohort).options(so.joinedload(Cohort.organization)).where(Cohort.id.in_(memberships))
+    if organization is not None:
+        query = query.where(Cohort.organization_id != organization.id)
+    return list(db.session.scalars(query.order_by(Cohort.name, Cohort.id)))
 
 
 def users_query(*, search: str = "", role: str = "", organization_id: int | None = None, status: str = "") -> sa.Select:

@@ -12,6 +12,7 @@ from lms.admin.forms import ActionForm, EraseForm, OrganizationForm, RoleForm
 from lms.auth.permissions import role_required
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.mail import mail_folder
 from lms.models import Organization, Role, User, utcnow
 from lms.orgs import services as org_services
 from lms.records import privacy
@@ -81,7 +82,11 @@ def change_role(user_id: int):
     if form.validate_on_submit():
         organization = db.session.get(Organization, form.organization.data) if form.organization.data else None
         try:
-            services.change_role(person, role=form.role.data, organization=organization, actor=current_user)
+            services.change_role(person, role=form.role.data, organization=organization, actor=current_user,
+                                 confirm_move=form.confirm_move.data == "yes")
+        except services.MoveNeedsConfirmation as needed:
+            return render_template("admin/confirm_move.html", user=person, form=form, organization=organization,
+                                   cohorts=needed.cohorts)
         except DomainError as error:
             if error.field:
                 getattr(form, error.field).errors.append(error.message)
@@ -136,7 +141,8 @@ def erase(user_id: int):
         else:
             try:
                 report = privacy.erase_user(person, actor=current_user, data_dir=current_app.config["DATA_DIR"],
-                                            keep_certificate_name=keep_name)
+                                            keep_certificate_name=keep_name,
+                                            mail_dir=mail_folder(current_app.config))
             except DomainError as error:
                 form.confirm_email.errors.append(error.message)
             else:

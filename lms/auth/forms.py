@@ -1,9 +1,36 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-PASSWORD_RULES = [DataRequired(), Length(min=10, max=200, message=_l("Use at least 10 characters."))]
+from lms.auth.passwords import is_too_weak, personal_hints
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class HardToGuess:
+    """Refuse a password that zxcvbn finds easy to guess, with the person's name and e-mail as hints.
+
+    The hints come from the form's `name` and `email` fields when it has them, and from
+    `form.password_hints` (a list the view sets: the signed-in person's or the invitation's details).
+    """
+
+    message = _l("This password is too easy to guess. Use a longer phrase of several unrelated words, "
+                 "and leave out your name, your e-mail address and common words or sequences.")
+
+    def __call__(self, form, field):
+        password = field.data or ""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            return  # the length rule has already said what is wrong
+        texts = [getattr(getattr(form, name, None), "data", None) for name in ("name", "email")]
+        texts += list(getattr(form, "password_hints", ()))
+        if is_too_weak(password, personal_hints(*(t for t in texts if isinstance(t, str)))):
+            raise ValidationError(self.message)
+
+
+PASSWORD_HELP = _l("At least 10 characters and hard to guess: a phrase of several unrelated words works well.")
+PASSWORD_RULES = [DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Use at least 10 characters.")),
+                  HardToGuess()]
 
 
 class LoginForm(FlaskForm):
@@ -17,8 +44,7 @@ class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("As it should appear on your certificate."))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=PASSWORD_RULES,
-                             description=_l("At least 10 characters."))
+    password = PasswordField(_l("Password"), validators=PASSWORD_RULES, description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     invite_code = StringField(_l("Invitation code"), validators=[Length(max=40)],
@@ -28,7 +54,7 @@ class RegisterForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES, description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Change password"))
@@ -40,7 +66,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES, description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Set new password"))

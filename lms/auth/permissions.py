@@ -7,10 +7,13 @@ Every view carries an `access_rule`: `PUBLIC`, `SIGNED_IN`, or a frozenset of ro
 from collections.abc import Callable
 from functools import wraps
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from lms.models import Role
+from lms.extensions import db
+from lms.models import Cohort, Role, User, cohort_supervisors, cohort_trainees
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -70,20 +73,39 @@ def is_staff(user) -> bool:
     return user.is_authenticated and user.role in {Role.SUPERVISOR, Role.ORG_ADMIN, Role.ADMIN}
 
 
-def supervises(supervisor, trainee_id: int) -> bool:
-    """Whether `supervisor` is assigned to a cohort that `trainee_id` belongs to."""
-    import sqlalchemy as sa
-
-    from lms.extensions import db
-    from lms.models import cohort_supervisors, cohort_trainees
-
-    query = (
-        sa.select(sa.literal(1))
-        .select_from(cohort_trainees)
+def supervised_trainee_ids(supervisor) -> sa.Select:
+    """The ids of the trainees `supervisor` supervises, as a query to filter with: trainees of the cohorts
+    the supervisor is assigned to, where the cohort and the trainee both belong to the supervisor's own
+    organization. A membership left over from a move to another organization never counts."""
+    trainee = so.aliased(User)
+    return (
+        sa.select(cohort_trainees.c.user_id)
         .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-        .where(cohort_trainees.c.user_id == trainee_id, cohort_supervisors.c.user_id == supervisor.id)
-        .limit(1)
+        .join(Cohort, Cohort.id == cohort_trainees.c.cohort_id)
+        .join(trainee, trainee.id == cohort_trainees.c.user_id)
+        .where(
+            cohort_supervisors.c.user_id == supervisor.id,
+            Cohort.organization_id == supervisor.organization_id,
+            trainee.organization_id == supervisor.organization_id,
+        )
     )
+
+
+def cohort_trainee_ids(cohort_id: int) -> sa.Select:
+    """The ids of a cohort's trainees who belong to the cohort's organization (dashboards and exports)."""
+    return (
+        sa.select(cohort_trainees.c.user_id)
+        .join(Cohort, Cohort.id == cohort_trainees.c.cohort_id)
+        .join(User, User.id == cohort_trainees.c.user_id)
+        .where(cohort_trainees.c.cohort_id == cohort_id, User.organization_id == Cohort.organization_id)
+    )
+
+
+def supervises(supervisor, trainee_id: int) -> bool:
+    """Whether `supervisor` is assigned to a cohort of their organization that `trainee_id` belongs to."""
+    if supervisor.organization_id is None:
+        return False
+    query = supervised_trainee_ids(supervisor).where(cohort_trainees.c.user_id == trainee_id).limit(1)
     return db.session.execute(query).first() is not None
 
 
@@ -109,14 +131,15 @@ def can_view_progress(user, trainee) -> bool:
 
 
 def supervises_cohort(supervisor, cohort_id: int) -> bool:
-    """Whether `supervisor` is assigned to the cohort `cohort_id`."""
-    import sqlalchemy as sa
-
-    from lms.extensions import db
-    from lms.models import cohort_supervisors
-
-    query = sa.select(sa.literal(1)).where(
-        cohort_supervisors.c.cohort_id == cohort_id, cohort_supervisors.c.user_id == supervisor.id
+    """Whether `supervisor` is assigned to the cohort `cohort_id`, and it belongs to their organization."""
+    if supervisor.organization_id is None:
+        return False
+    query = (
+        sa.select(sa.literal(1))
+        .select_from(cohort_supervisors)
+        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
+        .where(cohort_supervisors.c.cohort_id == cohort_id, cohort_supervisors.c.user_id == supervisor.id,
+               Cohort.organization_id == supervisor.organization_id)
     )
     return db.session.execute(query).first() is not None
 

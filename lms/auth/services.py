@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models import Organization, Role, User, utcnow
@@ -18,6 +19,10 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 class AccountLocked(DomainError):
     status_code = 429
+
+
+class EmailTaken(DomainError):
+    """The address already has an account. Registration must not say so (the owner is mailed instead)."""
 
 
 def normalize_email(email: str) -> str:
@@ -50,7 +55,7 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email address already exists.", field="email")
+        raise EmailTaken("An account with this email address already exists.", field="email")
     user = User(
         email=email,
         name=name.strip(),
@@ -120,7 +125,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def set_password(user: User, new: str) -> None:
     user.password_hash = hash_password(new)
-    user.session_version += 1  # signs out other sessions and spends outstanding reset links
+    end_all_sessions(user)  # signs out every session and spends outstanding reset links
     user.failed_logins = 0
     user.locked_until = None
 
@@ -148,13 +153,3 @@ def reset_password(user: User, new: str) -> None:
     set_password(user, new)
     audit.record("auth.password_reset", actor=user, subject=user, target_user=user)
 
-
-def load_user_from_session(session_id: str) -> User | None:
-    try:
-        user_id, version = (int(part) for part in session_id.split(":", 1))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.is_active:
-        return None
-    return user

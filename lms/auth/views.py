@@ -4,10 +4,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from lms import audit
-from lms.auth import services
+from lms.auth import services, sessions
 from lms.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -32,6 +32,10 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("main.dashboard")
     return target
+
+
+def _absolute_url(endpoint: str, **values) -> str:
+    return current_app.config["LMS_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _login_email_key() -> str:
@@ -69,12 +73,13 @@ def login():
             g.login_failed = True
             flash(locked.message, "error")
             return render_template("auth/login.html", form=form), 429
-        db.session.commit()
         if user is None:
+            db.session.commit()
             g.login_failed = True
             flash(_("That email and password do not match an account. Check them and try again."), "error")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
+        sessions.log_in(user, remember=form.remember.data)
+        db.session.commit()
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -84,11 +89,28 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        audit.record("auth.logout", actor=current_user, subject=current_user._get_current_object())
+        user = current_user._get_current_object()
+        audit.record("auth.logout", actor=user, subject=user)
+        sessions.log_out(user)
         db.session.commit()
-        logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@signed_in
+def logout_everywhere():
+    """End every session of this person: other browsers, and the remember-me cookies they keep."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        audit.record("auth.logout_everywhere", actor=user, subject=user, target_user=user)
+        sessions.end_all_sessions(user)
+        sessions.log_out(user)
+        db.session.commit()
+        flash(_("You have logged out on all devices."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -112,32 +134,45 @@ def register():
                 invite_code=form.invite_code.data or "",
                 require_code=require_code,
             )
+        except services.EmailTaken:
+            # The same answer as for a new account, so the form never tells who has one; the owner learns of it.
+            owner = services.find_user_by_email(form.email.data)
+            services.hash_password(form.password.data)  # the work a new account costs, so the timing tells nothing
+            send_mail(owner.email, _("Someone tried to register with your address"), "account_exists",
+                      user=owner, login_link=_absolute_url("auth.login"),
+                      reset_link=_absolute_url("auth.reset_request"))
         except DomainError as error:
             getattr(form, error.field or "email").errors.append(error.message)
+            return render_template("auth/register.html", form=form, require_code=require_code)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.dashboard"))
+            send_mail(user.email, _("Your account is ready"), "account_created", user=user,
+                      login_link=_absolute_url("auth.login"))
+        flash(_("Thank you. Check your e-mail: we have sent a message to %(email)s about your account. "
+                "If you have just created it, you can log in now.", email=services.normalize_email(form.email.data)),
+              "info")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, require_code=require_code)
+
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password():
+    user = current_user._get_current_object()
     form = ChangePasswordForm()
+    form.password_hints = [user.name, user.email]
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
         except DomainError as error:
             form.current_password.errors.append(error.message)
         else:
+            sessions.log_in(user)  # every session ended with the password change; this one goes on
             db.session.commit()
-            login_user(user)  # the session id changed with the password; keep this one signed in
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, logout_everywhere_form=LogoutForm(formdata=None))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -149,7 +184,7 @@ def reset_request():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.is_active:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
-            link = current_app.config["LMS_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+            link = _absolute_url("auth.reset_password", token=token)
             send_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
         # The same answer either way: the form never tells who has an account.
         flash(_("If an account uses that address, we have sent it a link to reset the password. "
@@ -166,6 +201,7 @@ def reset_password(token: str):
         flash(_("This reset link has expired or was already used. Ask for a new one."), "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
+    form.password_hints = [user.name, user.email]
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
         db.session.commit()

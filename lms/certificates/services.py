@@ -42,6 +42,7 @@ from lms.certificates.pdf_verify import PdfCheck, inspect_pdf
 from lms.certificates.signing import KeyStore
 from lms.errors import CertificateRevoked, DomainError, InvalidUpload, NotAllowed, NotEligible
 from lms.extensions import db
+from lms.files import delete_after_commit
 from lms.models import (
     Certificate,
     CertificateStatus,
@@ -915,8 +916,7 @@ def delete_continuing_education(entry: ContinuingEducation, *, actor: User) -> N
     audit.record("continuing_education.deleted", actor=actor, subject=entry, target_user=actor, title=entry.title)
     db.session.delete(entry)
     db.session.flush()
-    if path is not None:
-        path.unlink(missing_ok=True)
+    delete_after_commit(db.session(), path)
 
 
 def can_review_continuing_education(user: User, trainee_id: int) -> bool:
@@ -931,7 +931,7 @@ def can_review_continuing_education(user: User, trainee_id: int) -> bool:
 
 def continuing_education_to_review(reviewer: User) -> list[ContinuingEducation]:
     """Pending outside activities of the trainees in the reviewer's cohorts (every one, for administrators)."""
-    from lms.models import cohort_supervisors, cohort_trainees
+    from lms.auth.permissions import supervised_trainee_ids
 
     statement = (
         sa.select(ContinuingEducation)
@@ -940,12 +940,7 @@ def continuing_education_to_review(reviewer: User) -> list[ContinuingEducation]:
         .order_by(ContinuingEducation.created_at, ContinuingEducation.id)
     )
     if reviewer.role != Role.ADMIN:
-        supervised = (
-            sa.select(cohort_trainees.c.user_id)
-            .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-            .where(cohort_supervisors.c.user_id == reviewer.id)
-        )
-        statement = statement.where(ContinuingEducation.user_id.in_(supervised))
+        statement = statement.where(ContinuingEducation.user_id.in_(supervised_trainee_ids(reviewer)))
     return list(db.session.scalars(statement))
 
 

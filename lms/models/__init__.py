@@ -32,12 +32,12 @@ from lms.models.roleplay import (
     SubmissionKind,
     SubmissionState,
 )
-from lms.models.users import Role, User
+from lms.models.users import Role, User, UserSession
 
 __all__ = [
     "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation",
     "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "Lesson",
     "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt", "ReviewState",
     "Role", "Rubric", "Scenario", "Submission", "SubmissionKind", "SubmissionState", "SupervisedHours",
-    "User", "VerificationLog", "certificate_status", "cohort_supervisors", "cohort_trainees", "utcnow",
+    "User", "UserSession", "VerificationLog", "certificate_status", "cohort_supervisors", "cohort_trainees", "utcnow",
 ]

@@ -53,12 +53,17 @@ class User(UserMixin, Base):
 
     organization: so.Mapped["Organization | None"] = so.relationship(back_populates="members")
 
+    # The secret of the signed-in session this object was loaded for (lms/auth/sessions.py); not stored.
+    session_secret = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
         return self.active and self.erased_at is None
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember cookie: the account, its session
+        generation and the secret of one server-side session record, so that each can be ended."""
+        return f"{self.id}:{self.session_version}:{self.session_secret or ''}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -69,3 +74,14 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class UserSession(Base):
+    """One signed-in browser. Log-out deletes it; a copied session or remember cookie then opens nothing."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # SHA-256 of the cookie's secret
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

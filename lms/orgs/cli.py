@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.mail import send_mail
+from lms.mail import mail_folder, send_mail
 
 orgs_cli = AppGroup("orgs", help="Organizations, cohorts and people.")
 
@@ -88,7 +88,8 @@ def erase_user_command(email: str, yes: bool):
         raise click.ClickException("Erasure cannot be undone: run again with --yes to confirm.")
     keep_name = bool(current_app.config["ERASURE_KEEP_CERTIFICATE_NAME"])
     try:
-        report = erase_user(user, actor=None, data_dir=current_app.config["DATA_DIR"], keep_certificate_name=keep_name)
+        report = erase_user(user, actor=None, data_dir=current_app.config["DATA_DIR"], keep_certificate_name=keep_name,
+                            mail_dir=mail_folder(current_app.config))
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

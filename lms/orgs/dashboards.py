@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from lms.auth.permissions import cohort_trainee_ids
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -136,7 +137,7 @@ class Dashboard:
 
 def _members(cohort_id: int):
     """The cohort's trainees as a subquery to join on."""
-    return sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort_id).subquery()
+    return cohort_trainee_ids(cohort_id).subquery()
 
 
 def course_choices(cohort_id: int) -> list[CourseChoice]:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from lms.auth.permissions import cohort_trainee_ids, supervised_trainee_ids
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -23,8 +24,6 @@ from lms.models import (
     Organization,
     Role,
     User,
-    cohort_supervisors,
-    cohort_trainees,
 )
 
 PROGRESS_HEADERS = [
@@ -64,7 +63,7 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 def cohort_progress_rows(cohort: Cohort) -> list[list]:
     """One row per trainee and enrolled course (a trainee without an enrolment gets one empty row)."""
-    members = sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort.id).subquery()
+    members = cohort_trainee_ids(cohort.id).subquery()
     passed = (
         sa.select(sa.func.count(ModuleCompletion.id)).where(ModuleCompletion.enrolment_id == Enrolment.id)
         .scalar_subquery()
@@ -115,12 +114,7 @@ def certificates_query(user: User, *, organization_id: int | None = None) -> sa.
     if user.role == Role.ORG_ADMIN and user.organization_id is not None:
         return query.where(User.organization_id == user.organization_id)
     if user.role == Role.SUPERVISOR:
-        supervised = (
-            sa.select(cohort_trainees.c.user_id)
-            .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-            .where(cohort_supervisors.c.user_id == user.id)
-        )
-        return query.where(Certificate.user_id.in_(supervised))
+        return query.where(Certificate.user_id.in_(supervised_trainee_ids(user)))
     return query.where(sa.false())
 
 

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.auth.forms import PASSWORD_RULES
+from lms.auth.forms import PASSWORD_HELP, PASSWORD_RULES
 
 ROLE_CHOICES = [
     SelectChoice("trainee", _l("Trainee")),
@@ -58,7 +58,7 @@ class ActionForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("As it should appear on your certificate."))
-    password = PasswordField(_l("Password"), validators=PASSWORD_RULES, description=_l("At least 10 characters."))
+    password = PasswordField(_l("Password"), validators=PASSWORD_RULES, description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Create my account"))

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError, NotAllowed
 from lms.extensions import db
 from lms.models import (
@@ -285,7 +286,7 @@ def deactivate_user(user: User, *, actor: User | None = None) -> None:
     if not user.active:
         return
     user.active = False
-    user.session_version += 1  # signs the person out everywhere
+    end_all_sessions(user)  # signs the person out everywhere
     audit.record("user.deactivated", actor=actor, subject=user, target_user=user, role=user.role)
 
 

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms import audit
+from lms.auth import sessions
 from lms.auth.permissions import can_manage_organization, can_view_cohort, public, role_required
 from lms.errors import DomainError
 from lms.extensions import db, limiter
@@ -306,6 +307,7 @@ def accept(token: str):
     if current_user.is_authenticated:
         return render_template("orgs/invitation_signed_in.html", invitation=invitation), 409
     form = AcceptInvitationForm()
+    form.password_hints = [invitation.email]  # and the name typed in the form
     if request.method == "GET":
         form.name.data = invitation.name
     if form.validate_on_submit():
@@ -317,8 +319,8 @@ def accept(token: str):
             else:  # the address got an account in the meantime
                 flash(error.message + " " + _("Log in, or reset your password if you forgot it."), "error")
         else:
+            sessions.log_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("orgs/accept.html", form=form, invitation=invitation)

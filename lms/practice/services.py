@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms import audit
+from lms.auth.permissions import supervised_trainee_ids
 from lms.errors import DomainError, NotAllowed
 from lms.extensions import db
 from lms.models import (
@@ -20,8 +21,6 @@ from lms.models import (
     Role,
     SupervisedHours,
     User,
-    cohort_supervisors,
-    cohort_trainees,
     utcnow,
 )
 
@@ -157,12 +156,7 @@ def _in_scope(query: sa.Select, reviewer: User) -> sa.Select:
     """A supervisor sees the trainees of their cohorts; an administrator sees everyone."""
     if reviewer.role == Role.ADMIN:
         return query
-    supervised = (
-        sa.select(cohort_trainees.c.user_id)
-        .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-        .where(cohort_supervisors.c.user_id == reviewer.id)
-    )
-    return query.where(SupervisedHours.user_id.in_(supervised))
+    return query.where(SupervisedHours.user_id.in_(supervised_trainee_ids(reviewer)))
 
 
 def review_query(reviewer: User, state: str = ReviewState.PENDING) -> sa.Select:

@@ -18,8 +18,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms import audit
+from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.files import delete_after_commit
+from lms.mail import copies_mentioning
 from lms.models import (
     AuditEvent,
     Certificate,
@@ -46,6 +49,10 @@ from lms.models import (
 WITHHELD_NAME = "Name withheld"
 ERASED_MARK = "[erased]"
 PERSONAL_DETAIL_KEYS = {"email", "name", "holder_name", "new_name", "old_name"}
+# Free text written by or about the person (a correction's or revocation's reason, an activity's title...):
+# dropped from the events about them, whatever it says.
+FREE_TEXT_DETAIL_KEYS = {"reason", "title", "provider", "note", "setting", "activity", "feedback", "comments",
+                         "review_note", "comment", "message"}
 
 
 def stored_file(data_dir: str | Path, relative: str | None) -> Path | None:
@@ -272,7 +279,8 @@ def _scrub_audit_events(user: User, needles: list[str]) -> int:
             event.subject_type == "User" and event.subject_id == str(user.id))
         details = dict(event.details or {})
         if about_them:
-            details = {key: value for key, value in details.items() if key not in PERSONAL_DETAIL_KEYS}
+            details = {key: value for key, value in details.items()
+                       if key not in PERSONAL_DETAIL_KEYS | FREE_TEXT_DETAIL_KEYS}
         details = _scrub(details, needles)
         if details != event.details:
             event.details = details
@@ -283,8 +291,12 @@ def _scrub_audit_events(user: User, needles: list[str]) -> int:
     return changed
 
 
-def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool) -> ErasureReport:
-    """Remove the person's personal data and files; keep certificate records verifiable."""
+def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool,
+               mail_dir: Path | None = None) -> ErasureReport:
+    """Remove the person's personal data and files; keep certificate records verifiable.
+
+    The files (theirs under `data_dir`, and the development copies of mail to or about them in
+    `mail_dir`) are deleted once the caller's commit succeeds."""
     if user.erased_at is not None:
         raise DomainError("This person's data was already erased.")
     if actor is not None and actor.id == user.id:
@@ -297,12 +309,11 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
     now = utcnow()
 
-    files_deleted = 0
-    for _kind, relative in _person_files(user):
-        path = stored_file(data_dir, relative)
-        if path is not None:
-            path.unlink(missing_ok=True)
-            files_deleted += 1
+    files = [stored_file(data_dir, relative) for _kind, relative in _person_files(user)]
+    files = [path for path in files if path is not None]
+    files_deleted = len(files)
+    # After the commit: if the erasure fails to commit, the files stay with the rows that name them.
+    delete_after_commit(db.session(), *files, *copies_mentioning(mail_dir, needles))
 
     submissions = db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == user.id).options(so.selectinload(Submission.grades))
@@ -325,6 +336,9 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     for entry in db.session.scalars(sa.select(ContinuingEducation).where(ContinuingEducation.user_id == user.id)):
         entry.evidence_path = None
         entry.review_note = ""
+        if entry.source != "course":  # a course of ours keeps its title; what they typed goes
+            entry.title = ERASED_MARK
+            entry.provider = ""
 
     certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
     for certificate in certificates:
@@ -333,6 +347,8 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
         certificate.pdf_rendered_at = None
         if not keep_certificate_name:
             certificate.holder_name = WITHHELD_NAME
+        if certificate.revoked_reason:  # verifiers still see that and why it was revoked, without the person
+            certificate.revoked_reason = _scrub(certificate.revoked_reason, needles)
 
     if user.email:
         db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
@@ -343,7 +359,7 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     user.password_hash = None
     user.active = False
     user.erased_at = now
-    user.session_version += 1
+    end_all_sessions(user)
     user.last_login_at = None
     user.last_activity_at = None
     user.failed_logins = 0

@@ -18,11 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.auth.permissions import supervised_trainee_ids
 from lms.errors import AlreadyGraded, Conflict, DomainError, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.learning.services import course_progress, refresh_module_progress
 from lms.models import (
     AuditEvent,
+    Cohort,
     CourseVersion,
     Enrolment,
     Grade,
@@ -273,7 +275,10 @@ def assign_second_marker(submission: Submission, *, share: float, rng: random.Ra
             sa.select(User)
             .join(cohort_supervisors, cohort_supervisors.c.user_id == User.id)
             .join(cohort_trainees, cohort_trainees.c.cohort_id == cohort_supervisors.c.cohort_id)
+            .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
             .where(cohort_trainees.c.user_id == submission.trainee_id, User.role == Role.SUPERVISOR,
+                   User.organization_id == Cohort.organization_id,
+                   Cohort.organization_id == submission.trainee.organization_id,
                    User.active.is_(True), User.erased_at.is_(None))
             .distinct()
             .order_by(User.id)
@@ -623,14 +628,6 @@ def _decide_for(scenario: Scenario, scores: Scores) -> rubric.Decision:
 # The grading queue
 
 
-def supervised_trainee_ids(user: User) -> sa.Select:
-    return (
-        sa.select(cohort_trainees.c.user_id)
-        .join(cohort_supervisors, cohort_supervisors.c.cohort_id == cohort_trainees.c.cohort_id)
-        .where(cohort_supervisors.c.user_id == user.id)
-    )
-
-
 def _in_scope(query: sa.Select, user: User) -> sa.Select:
     if user.role == Role.ADMIN:
         return query
@@ -920,7 +917,7 @@ def purge_recordings(now: datetime, *, retention_days: int, data_dir: str | Path
         ).order_by(Submission.id)
     ))
     for submission in due:
-        uploads.delete_recording(data_dir, submission.recording_path)
+        uploads.delete_recording_after_commit(db.session(), data_dir, submission.recording_path)
         audit.record("roleplay.recording_purged", subject=submission, target_user=submission.trainee,
                      graded_at=submission.graded_at.isoformat(), retention_days=retention_days)
         submission.recording_path = None

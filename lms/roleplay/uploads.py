@@ -17,6 +17,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 
 from lms.errors import InvalidUpload
+from lms.files import delete_after_commit
 
 RECORDINGS = "recordings"
 CHUNK = 1024 * 1024
@@ -132,9 +133,15 @@ def recording_file(data_dir: str | Path, relative: str) -> Path | None:
 
 
 def delete_recording(data_dir: str | Path, relative: str) -> None:
+    """Delete a stored recording now (a file no row names yet: a failed upload's)."""
     path = recording_file(data_dir, relative)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def delete_recording_after_commit(session, data_dir: str | Path, relative: str) -> None:
+    """Delete a stored recording once the transaction that forgets it commits."""
+    delete_after_commit(session, recording_file(data_dir, relative))
 
 
 def _megabytes(size: int) -> str:

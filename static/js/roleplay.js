@@ -46,6 +46,7 @@
     var timer = null;
     var inFlight = null;
     var pending = false;
+    var discarded = false;
 
     function say(text) {
       if (status) { status.textContent = text; }
@@ -67,7 +68,7 @@
     }
 
     function backup(replies) {
-      if (!store) { return; }
+      if (!store || discarded) { return; }
       try {
         store.setItem(key, JSON.stringify({ replies: replies, savedAt: Date.now() }));
       } catch (error) { /* storage full: the server copy still counts */ }
@@ -198,7 +199,17 @@
       });
     }
 
-    window.addEventListener("online", function () { save(); });
+    // Deleting the draft: its copy in this browser goes with it, and nothing typed later brings it back.
+    var discardForm = document.querySelector("form[data-roleplay-discard]");
+    if (discardForm) {
+      discardForm.addEventListener("submit", function () {
+        discarded = true;
+        if (timer) { window.clearTimeout(timer); timer = null; }
+        dropBackup();
+      });
+    }
+
+    window.addEventListener("online", function () { if (!discarded) { save(); } });
 
     // A closed tab or a lost connection: restore what the server never received, then save it.
     if (store) {

@@ -281,3 +281,39 @@ def test_supervisor_pages_queue_agreement_live_and_calibration(browser, live_ser
     second.get_by_role("button", name="Save and compare with the reference").click()
     expect(second.get_by_role("heading", name="Your grade against the reference")).to_be_visible()
     axe(second, "calibration comparison")
+
+
+DRAFT_KEYS = "Object.keys(localStorage).filter(function (key) { return key.indexOf('roleplay-draft-') === 0; })"
+
+
+def test_drafts_kept_in_the_browser_go_on_discard_and_on_log_out(browser, live_server, seed):
+    people = seed(seed_people, "drafts")
+    sid = seed(scenario_id)
+    trainee = log_in(browser, live_server, people["trainee"])
+    trainee.goto(f"{live_server}/roleplays/{sid}")
+    trainee.get_by_role("button", name="Start a written role-play").click()
+    expect(trainee.locator("[data-roleplay-attempt]")).to_have_attribute("data-ready", "true")
+    key = f"roleplay-draft-{seed(latest_submission_id, people['trainee'])}"
+
+    # Typed while offline: the reply is kept in this browser only.
+    trainee.context.set_offline(True)
+    trainee.get_by_label("Your reply to turn 1", exact=True).fill("My cousin Dana's address is 12 Elm Street.")
+    expect(trainee.locator("#save-status")).to_contain_text("Not saved to the server yet", timeout=10000)
+    assert trainee.evaluate(DRAFT_KEYS) == [key]
+    # Back online, the reply is saved; the trainee deletes the draft: its copy here goes too.
+    trainee.context.set_offline(False)
+    expect(trainee.locator("#save-status")).to_contain_text("Draft saved at", timeout=10000)  # the copy went
+    # A newer reply the server has not received yet (as if the connection dropped again):
+    trainee.evaluate("function (key) { localStorage.setItem(key, JSON.stringify({replies: ['unsent'], "
+                     "savedAt: Date.now()})); }", key)
+    trainee.get_by_role("button", name="Delete this draft").click()
+    expect(trainee.get_by_role("status").filter(has_text="Your draft has been deleted")).to_be_visible()
+    assert trainee.evaluate(DRAFT_KEYS) == []
+
+    # Drafts of other attempts left in this browser go at log-out: the next person cannot read them.
+    trainee.evaluate("function () { localStorage.setItem('roleplay-draft-424242', '{\"replies\": [\"private\"]}'); "
+                     "localStorage.setItem('unrelated-setting', 'kept'); }")
+    trainee.get_by_role("button", name="Log out").click()
+    expect(trainee).to_have_url(re.compile(r"/auth/login$"))
+    assert trainee.evaluate(DRAFT_KEYS) == []
+    assert trainee.evaluate("localStorage.getItem('unrelated-setting')") == "kept"
