@@ -15,8 +15,8 @@ READY = Path(__file__).parent / "data" / "courses" / "ready"
 ACTOR_NOTE = "At turn 4 she says she could use a drink"
 RATER_NOTE = "Listen for reflections before questions"
 BRANCH = "Dana relaxes; the rater marks confidentiality as a breach."
-MODEL_ANSWER = "Since the job went, the nights have been hard."
-REASON = "It gives the person's words back without advice"
+MODEL_ANSWER = "the nights have been hard"
+REASON = "back without advice, so they can say more"
 
 
 def sync_ready_course(*trainees):
