@@ -168,3 +168,17 @@ def test_an_exercise_without_review_cannot_be_reviewed(client, auth, db, people,
     auth.switch_to(people["supervisor"])
     assert client.post(f"/courses/reviews/exercises/{response.id}", data={"comment": "x"}).status_code == 409
     assert client.get("/courses/reviews/exercises/99999").status_code == 404
+
+
+def test_the_course_page_shows_the_hour_breakdown_the_certificate_hours_come_from(client, auth, people, ready):
+    auth.switch_to(people["trainee"])
+    page = client.get("/courses/ready-course").get_data(as_text=True)
+    assert "Where the hours come from" in page
+    # reading 5 min, practice 15 + 30 + 6 = 51 min, live 30 min, exam 20 min; declared 1.75 hours
+    rows = [("Self-paced reading (lessons)", "0.08"), ("Practice (exercises, role-plays, knowledge checks)", "0.85"),
+            ("Live sessions delivered by the program", "0.5"), ("Final exam", "0.33"), ("Total", "1.76")]
+    for label, value in rows:
+        assert f'<th scope="row">{label}</th><td class="num">{value}</td>' in page
+    assert "The certificate prints 1.75 hours of instruction" in page
+    breakdown = services.hour_breakdown(ready["version"])
+    assert abs(breakdown.total - breakdown.certified) <= 0.1 * breakdown.certified

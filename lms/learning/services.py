@@ -777,3 +777,27 @@ def certificate_requirements(version: CourseVersion) -> Requirements:
 def trainee_dashboard(user: User) -> list[CourseProgress]:
     """Each enrolment's progress, the most recently active first."""
     return [course_progress(enrolment) for enrolment in enrolments_of(user)]
+
+
+@dataclass(frozen=True)
+class HourBreakdown:
+    """A course version's hours by kind of activity, from the minutes its files declare (`courses check`
+    keeps their sum within 10% of the hours the certificate prints)."""
+
+    reading: float  # self-paced lessons
+    practice: float  # exercises, role-plays and knowledge checks
+    live: float  # delivered live by the program
+    exam: float
+    certified: float  # the course's declared hours, printed on the certificate
+
+    @property
+    def total(self) -> float:
+        return self.reading + self.practice + self.live + self.exam
+
+
+def hour_breakdown(version: CourseVersion) -> HourBreakdown | None:
+    minutes = version.hour_breakdown or {}
+    if not any(minutes.values()):
+        return None
+    hours = {key: round(int(minutes.get(key, 0)) / 60, 2) for key in ("reading", "practice", "live", "exam")}
+    return HourBreakdown(certified=float(version.hours), **hours)

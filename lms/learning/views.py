@@ -160,6 +160,7 @@ def course(course_slug: str):
         enrolment=enrolment,
         progress=progress,
         requirements=services.certificate_requirements(version),
+        hours=services.hour_breakdown(version),
         form=EnrolForm(),
         continue_url=links.continue_url(progress) if progress else None,
         next_url=links.step_url(course.slug, progress.next_step) if progress else None,
