@@ -182,3 +182,33 @@ def test_the_course_page_shows_the_hour_breakdown_the_certificate_hours_come_fro
     assert "The certificate prints 1.75 hours of instruction" in page
     breakdown = services.hour_breakdown(ready["version"])
     assert abs(breakdown.total - breakdown.certified) <= 0.1 * breakdown.certified
+
+
+def test_the_answer_is_in_the_privacy_export_and_erased_with_the_person(app, client, auth, db, people, ready):
+    from lms.records import privacy
+
+    auth.switch_to(people["trainee"])
+    submit(client, "My own words about sleep")
+    data = privacy.personal_data(people["trainee"])
+    exported = data["enrolments"][0]["practice_exercises"]
+    assert [(e["exercise"], e["answer"]) for e in exported] == [("Rewrite a reply as a reflection",
+                                                                 "My own words about sleep")]
+    privacy.erase_user(people["trainee"], actor=people["admin"], data_dir=app.config["DATA_DIR"],
+                       keep_certificate_name=False)
+    db.session.commit()
+    stored = db.session.scalar(sa.select(ExerciseResponse))
+    assert stored.text == "" and stored.submitted_at is not None
+
+
+def test_sync_stores_the_exam_pool_the_exam_and_the_ethics_code(db, ready):
+    from lms.models import ExamItem, Quiz
+
+    version = ready["version"]
+    items = db.session.scalars(sa.select(ExamItem).where(ExamItem.course_version_id == version.id)).all()
+    assert sorted(item.item_id for item in items) == [f"rb-x{n}" for n in range(1, 7)]
+    assert {item.competency for item in items} == {"engagement", "crisis"}
+    quiz_ids = {q["id"] for q in db.session.scalar(sa.select(Quiz.questions))}
+    assert not quiz_ids & {item.item_id for item in items}  # never shown in the knowledge check
+    assert version.exam["blueprint"] == {"engagement": 2, "crisis": 2} and version.exam["pass_mark"] == 75
+    assert version.ethics_code["title"] == "Code of ethics" and "<ol>" in version.ethics_code["html"]
+    assert version.hour_breakdown == {"reading": 5, "practice": 51, "live": 30, "exam": 20}
