@@ -458,3 +458,56 @@ def test_inspect_finds_links_images_callouts_and_counts_words():
     assert report.images == (("images/a.png", 14),)
     assert report.unknown_callouts == (("tip", 10),)
     assert report.word_count == 10  # Title, One two three, See x, tip no (not a callout), alt text
+
+
+# --- the shipped core scenarios and rubric in format v2 (issue 14) -------------------------------
+
+GIVE_AWAY = ("could be a warning sign", "no signs of risk", "there are no signs", "seed articles", "adapted from",
+             "reveals", "discloses", "over the call he")
+
+
+def _core(shipped_courses):
+    return shipped_courses.course("peer-specialist-core")
+
+
+def test_core_scenarios_brief_the_trainee_without_giving_the_answers_away(shipped_courses):
+    for module in _core(shipped_courses).modules:
+        for scenario in module.scenarios:
+            brief = scenario.brief.lower()
+            assert brief and scenario.actor_notes and scenario.rater_notes, scenario.id
+            assert not [phrase for phrase in GIVE_AWAY if phrase in brief], scenario.id
+            assert len(scenario.branches) >= 3 and scenario.persona["pronouns"] and scenario.minutes > 0
+
+
+def test_core_scenarios_rate_both_gates_and_focal_criteria_need_level_three(shipped_courses):
+    core = _core(shipped_courses)
+    rubric = core.rubrics[0]
+    assert rubric.gates == ("confidentiality", "safety")
+    minimums = {c.id: c.minimum for c in rubric.criteria}
+    for module in core.modules:
+        for scenario in module.scenarios:
+            assert scenario.focal, scenario.id
+            for criterion in scenario.focal:
+                assert scenario.minimums.get(criterion, minimums[criterion]) >= 3, (scenario.id, criterion)
+    findings = [str(f) for f in checks.check_course(core)]
+    assert not [f for f in findings if "is not rated" in f or "focal criterion" in f or 'persona "' in f
+                or "branches" in f or ("/scenarios/" in f and "missing key" in f)]
+
+
+def test_the_self_harm_call_hints_ask_for_limits_early_not_just_listening(shipped_courses):
+    scenario = next(s for m in _core(shipped_courses).modules for s in m.scenarios
+                    if s.id == "cs-self-harm-disclosure")
+    first_hints = " ".join(turn.hint for turn in scenario.turns[:2]).lower()
+    assert "listen." not in first_hints and "nothing yet to act on" not in first_hints
+    assert "stays private" in scenario.turns[0].hint
+
+
+def test_the_core_rubric_in_v2(shipped_courses):
+    rubric = _core(shipped_courses).rubrics[0]
+    criteria = {c.id: c for c in rubric.criteria}
+    assert "endorsing a harmful action" in criteria["validation"].levels[1]
+    assert "endorsing a harmful action" not in criteria["validation"].levels[2]
+    assert "[written:" in criteria["listening"].levels[3]
+    assert rubric.scoring_rule.startswith("Score the highest level whose every condition is met")
+    for new in ("collaboration", "cultural"):
+        assert sorted(criteria[new].levels) == [1, 2, 3, 4]
