@@ -33,6 +33,7 @@ def test_the_trainee_sees_the_brief_and_never_the_actor_or_rater_notes(client, a
     auth.switch_to(people["trainee"])
     page = client.get(f"/roleplays/{ready.id}").get_data(as_text=True)
     assert "Dana calls the program&#39;s peer line in the early evening." in page
+    assert "also checks Confidentiality and its limits: a breach" in page
     assert notes_in(page) == []
     response = client.post(f"/roleplays/{ready.id}/start")
     attempt = client.get(response.headers["Location"]).get_data(as_text=True)

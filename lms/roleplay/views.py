@@ -151,6 +151,7 @@ def scenario(scenario_id: int):
         "roleplay/scenario.html",
         scenario=scenario,
         criteria=services.criteria_for(scenario),
+        gate_checks=services.gate_checks_for(scenario),
         attempts=[a for a in attempts if a.state != SubmissionState.DRAFT],
         effective_grades={a.id: services.effective_grade(a) for a in attempts},
         draft=draft,
