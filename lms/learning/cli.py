@@ -4,6 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lms.content import checks
 from lms.content.loader import load_courses
 from lms.extensions import db
 
@@ -30,8 +31,12 @@ def _report(result) -> None:
 @courses_cli.command("check")
 @click.argument("slugs", nargs=-1)
 def check_command(slugs):
-    """Validate every course (or the SLUGS given); list each problem with its file and line."""
-    result = _load(slugs)
+    """Validate every course (or the SLUGS given); list each problem with its file and line.
+
+    Beyond what loading needs, a course must pass the curriculum checks (`lms.content.checks`): hours that
+    add up, competencies taught and assessed, cue-free items, safety gates, reference transcripts.
+    """
+    result = checks.review(_load(slugs))
     _report(result)
     errors, warnings = len(result.errors), len(result.warnings)
     summary = (f"{len(result.checked)} course{'s' if len(result.checked) != 1 else ''} checked: "

@@ -3,7 +3,8 @@ because the questions of an attempt are known only at request time."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 
 class EnrolForm(FlaskForm):
@@ -34,3 +35,18 @@ def submitted_answers(form_data) -> dict[str, list[str]]:
         if key.startswith(ANSWER_PREFIX):
             answers[key[len(ANSWER_PREFIX):]] = [value for value in form_data.getlist(key) if value]
     return answers
+
+
+class ExerciseForm(FlaskForm):
+    """A practice exercise answer: save a draft, or submit it (final) to see the model answer."""
+
+    answer = TextAreaField(_l("Your answer"), validators=[Length(max=10_000)])
+    save = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Submit and see the model answer"))
+
+
+class ExerciseReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Your comment for the trainee"),
+                            validators=[DataRequired(message=_l("Write a comment for the trainee.")),
+                                        Length(max=4_000)])
+    submit = SubmitField(_l("Save the review"))

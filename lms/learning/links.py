@@ -39,6 +39,9 @@ def step_url(course_slug: str, step: NextStep | None) -> str:
         return lesson_url(course_slug, step.module, step.lesson)
     if step.kind == "quiz":
         return quiz_url(course_slug, step.module)
+    if step.kind == "exercise" and step.exercise is not None:
+        return url_for("learning.exercise", course_slug=course_slug, module_slug=step.module.slug,
+                       exercise_slug=step.exercise.slug)
     if step.kind == "scenario" and step.scenario is not None:
         return scenario_url(step.scenario) or module_url(course_slug, step.module)
     return module_url(course_slug, step.module)
@@ -71,6 +74,10 @@ def describe(progress: CourseProgress, path: str | None) -> str | None:
             return _("Lesson: %(lesson)s (%(module)s)", lesson=lesson.title, module=module.title)
     if endpoint in {"learning.quiz", "learning.attempt"}:
         return _("Knowledge check: %(module)s", module=module.title)
+    if endpoint == "learning.exercise":
+        exercise = next((e for e in module.exercises if e.slug == args.get("exercise_slug")), None)
+        if exercise is not None:
+            return _("Exercise: %(title)s (%(module)s)", title=exercise.title, module=module.title)
     return _("Module: %(module)s", module=module.title)
 
 
@@ -81,6 +88,8 @@ def next_step_label(step: NextStep | None) -> str | None:
         return _("Lesson: %(lesson)s (%(module)s)", lesson=step.lesson.title, module=step.module.title)
     if step.kind == "quiz":
         return _("Knowledge check: %(module)s", module=step.module.title)
+    if step.kind == "exercise" and step.exercise is not None:
+        return _("Exercise: %(title)s (%(module)s)", title=step.exercise.title, module=step.module.title)
     if step.kind == "scenario" and step.scenario is not None:
         return _("Role-play: %(title)s (%(module)s)", title=step.scenario.title, module=step.module.title)
     return _("Module: %(module)s", module=step.module.title)

@@ -21,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from lms import audit
 from lms.errors import Conflict, DomainError, NotAllowed, NotEligible
 from lms.extensions import db
-from lms.learning import scoring
+from lms.learning import exercises, scoring
 from lms.models import (
     Course,
     CourseAsset,
     CourseVersion,
     Enrolment,
+    Exercise,
     Lesson,
     LessonProgress,
     Module,
@@ -111,6 +112,7 @@ def load_version(version_id: int) -> CourseVersion:
             so.selectinload(CourseVersion.modules).selectinload(Module.lessons),
             so.selectinload(CourseVersion.modules).selectinload(Module.quiz),
             so.selectinload(CourseVersion.modules).selectinload(Module.scenarios),
+            so.selectinload(CourseVersion.modules).selectinload(Module.exercises),
         )
     )
 
@@ -210,6 +212,7 @@ class ModuleProgress:
     quiz_passed: bool
     quiz_attempted: bool
     scenarios_passed: set[int]
+    exercises_done: set[int] = field(default_factory=set)
 
     @property
     def lessons_total(self) -> int:
@@ -217,13 +220,15 @@ class ModuleProgress:
 
     @property
     def steps_total(self) -> int:
-        return self.lessons_total + (1 if self.module.quiz else 0) + len(self.module.scenarios)
+        return (self.lessons_total + len(self.module.exercises) + (1 if self.module.quiz else 0)
+                + len(self.module.scenarios))
 
     @property
     def steps_done(self) -> int:
         read = sum(1 for lesson in self.module.lessons if lesson.id in self.lessons_read)
+        done = sum(1 for exercise in self.module.exercises if exercise.id in self.exercises_done)
         passed = sum(1 for scenario in self.module.scenarios if scenario.id in self.scenarios_passed)
-        return read + (1 if self.module.quiz and self.quiz_passed else 0) + passed
+        return read + done + (1 if self.module.quiz and self.quiz_passed else 0) + passed
 
     @property
     def percent(self) -> int:
@@ -239,10 +244,11 @@ class ModuleProgress:
 
 @dataclass
 class NextStep:
-    kind: str  # lesson | quiz | scenario
+    kind: str  # lesson | exercise | quiz | scenario
     module: Module
     lesson: Lesson | None = None
     scenario: Scenario | None = None
+    exercise: Exercise | None = None
 
 
 @dataclass
@@ -296,6 +302,9 @@ class CourseProgress:
             for lesson in module.lessons:
                 if lesson.id not in progress.lessons_read:
                     return NextStep("lesson", module, lesson=lesson)
+            for exercise in module.exercises:
+                if exercise.id not in progress.exercises_done:
+                    return NextStep("exercise", module, exercise=exercise)
             if module.quiz is not None and not progress.quiz_passed:
                 return NextStep("quiz", module)
             for scenario in module.scenarios:
@@ -332,6 +341,7 @@ def course_progress(enrolment: Enrolment) -> CourseProgress:
     ).all() if scenario_ids else []
     started_scenarios = {scenario_id for scenario_id, _state in submissions}
     passed_scenarios = {scenario_id for scenario_id, state in submissions if state == SubmissionState.PASSED}
+    exercises_done = exercises.done_exercise_ids(enrolment, [e for m in modules for e in m.exercises])
     completed = set(
         db.session.scalars(sa.select(ModuleCompletion.module_id).where(ModuleCompletion.enrolment_id == enrolment.id))
     )
@@ -359,6 +369,7 @@ def course_progress(enrolment: Enrolment) -> CourseProgress:
                 quiz_passed=quiz_id in passed_quizzes,
                 quiz_attempted=quiz_id in attempted,
                 scenarios_passed=passed_scenarios & module_scenarios,
+                exercises_done=exercises_done & {exercise.id for exercise in module.exercises},
             )
         )
     return progress
@@ -403,6 +414,8 @@ def _module_requirements_met(enrolment: Enrolment, module: Module) -> bool:
         )
         if read < len(lesson_ids):
             return False
+    if module.exercises and len(exercises.done_exercise_ids(enrolment, module.exercises)) < len(module.exercises):
+        return False
     if module.quiz is not None:
         passed = db.session.scalar(
             sa.select(QuizAttempt.id).where(
@@ -764,3 +777,27 @@ def certificate_requirements(version: CourseVersion) -> Requirements:
 def trainee_dashboard(user: User) -> list[CourseProgress]:
     """Each enrolment's progress, the most recently active first."""
     return [course_progress(enrolment) for enrolment in enrolments_of(user)]
+
+
+@dataclass(frozen=True)
+class HourBreakdown:
+    """A course version's hours by kind of activity, from the minutes its files declare (`courses check`
+    keeps their sum within 10% of the hours the certificate prints)."""
+
+    reading: float  # self-paced lessons
+    practice: float  # exercises, role-plays and knowledge checks
+    live: float  # delivered live by the program
+    exam: float
+    certified: float  # the course's declared hours, printed on the certificate
+
+    @property
+    def total(self) -> float:
+        return self.reading + self.practice + self.live + self.exam
+
+
+def hour_breakdown(version: CourseVersion) -> HourBreakdown | None:
+    minutes = version.hour_breakdown or {}
+    if not any(minutes.values()):
+        return None
+    hours = {key: round(int(minutes.get(key, 0)) / 60, 2) for key in ("reading", "practice", "live", "exam")}
+    return HourBreakdown(certified=float(version.hours), **hours)

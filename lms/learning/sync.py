@@ -24,11 +24,14 @@ from lms.models import (
     Course,
     CourseAsset,
     CourseVersion,
+    ExamItem,
+    Exercise,
     Lesson,
     Module,
     Quiz,
     Rubric,
     Scenario,
+    ScenarioReference,
 )
 
 CREATED = "created"
@@ -136,6 +139,13 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
             else None
         ),
         feedback_targets=dict(spec.feedback_targets),
+        hour_breakdown=_breakdown(spec),
+        exam=_exam(spec),
+        ethics_code=(
+            {"title": spec.ethics_code.title, "version": spec.ethics_code.version,
+             "source": spec.ethics_code.based_on, "html": markdown.render(spec.ethics_code.markdown)}
+            if spec.ethics_code else None
+        ),
     )
     db.session.add(version)
     db.session.flush()
@@ -151,10 +161,12 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
                     "title": c.title,
                     "minimum": c.minimum,
                     "safety_critical": c.safety_critical,
+                    "gate": c.gate,
                     "levels": {str(level): text for level, text in c.levels.items()},
                 }
                 for c in rubric_spec.criteria
             ],
+            scoring_rule=rubric_spec.scoring_rule,
         )
         db.session.add(rubric)
         rubrics[rubric_spec.id] = rubric
@@ -178,6 +190,8 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
         title=spec.title,
         summary=spec.summary,
         competencies=list(spec.competencies),
+        live_minutes=spec.live_minutes,
+        live_topics=list(spec.live_topics),
     )
     db.session.add(module)
     for lesson_position, lesson in enumerate(spec.lessons, start=1):
@@ -208,19 +222,27 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
                 module=module,
                 pass_mark=spec.quiz.pass_mark,
                 cooldown_minutes=spec.quiz.cooldown_minutes,
-                questions=[
-                    {
-                        "id": q.id,
-                        "type": str(q.type),
-                        "prompt": q.prompt,
-                        "scenario": q.scenario,
-                        "options": [
-                            {"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback}
-                            for o in q.options
-                        ],
-                    }
-                    for q in spec.quiz.questions
-                ],
+                minutes=spec.quiz.minutes,
+                questions=[_question(q) for q in spec.quiz.questions],
+            )
+        )
+    for item in spec.exam_items.items if spec.exam_items else ():
+        db.session.add(ExamItem(course_version=version, module=module, item_id=item.id, competency=item.competency,
+                                question=_question(item)))
+    for exercise_position, exercise in enumerate(spec.exercises, start=1):
+        db.session.add(
+            Exercise(
+                module=module,
+                slug=exercise.id,
+                position=exercise_position,
+                title=exercise.title,
+                minutes=exercise.minutes,
+                competencies=list(exercise.competencies),
+                review=str(exercise.review),
+                prompt_html=markdown.render(exercise.prompt, module_url=module_url),
+                material_html=markdown.render(exercise.material, module_url=module_url) if exercise.material else "",
+                model_answer_html=markdown.render(exercise.model_answer, module_url=module_url),
+                reasons=list(exercise.reasons),
             )
         )
     for scenario_position, scenario in enumerate(spec.scenarios, start=1):
@@ -238,8 +260,48 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
                 minimums=dict(scenario.minimums),
                 pass_mark=scenario.pass_mark,
                 turns=[{"persona": t.persona, "hint": t.hint} for t in scenario.turns],
+                minutes=scenario.minutes,
+                competencies=list(scenario.competencies),
+                focal=list(scenario.focal),
+                brief=scenario.brief,
+                actor_notes=scenario.actor_notes,
+                rater_notes=scenario.rater_notes,
+                branches=[{"when": b.when, "then": b.then} for b in scenario.branches],
+                references=[
+                    ScenarioReference(
+                        slug=r.id, position=position, label=r.label, replies=list(r.replies), scores=dict(r.scores),
+                        gates={k: str(v) for k, v in r.gates.items()}, rationale=dict(r.rationale),
+                        decision=str(r.decision),
+                    )
+                    for position, r in enumerate(scenario.references, start=1)
+                ],
             )
         )
+
+
+def _question(q) -> dict:
+    return {
+        "id": q.id,
+        "type": str(q.type),
+        "prompt": q.prompt,
+        "scenario": q.scenario,
+        "competency": q.competency,
+        "options": [{"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback} for o in q.options],
+    }
+
+
+def _breakdown(spec: CourseSpec) -> dict:
+    parts = spec.hour_breakdown()
+    return {"reading": parts.reading, "practice": parts.practice, "live": parts.live, "exam": parts.exam}
+
+
+def _exam(spec: CourseSpec) -> dict | None:
+    exam = spec.exam
+    if exam is None:
+        return None
+    return {"title": exam.title, "pass_mark": exam.pass_mark, "time_limit_minutes": exam.time_limit_minutes,
+            "attempts": exam.attempts, "wait_hours": exam.wait_hours, "minutes": exam.minutes,
+            "blueprint": dict(exam.blueprint)}
 
 
 def _suggest_next(version: str) -> str:

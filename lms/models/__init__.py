@@ -15,6 +15,9 @@ from lms.models.learning import (
     CourseAsset,
     CourseVersion,
     Enrolment,
+    ExamItem,
+    Exercise,
+    ExerciseResponse,
     Lesson,
     LessonProgress,
     Module,
@@ -26,8 +29,10 @@ from lms.models.orgs import ApiKey, Cohort, Invitation, Organization, cohort_sup
 from lms.models.roleplay import (
     Grade,
     GradeKind,
+    ReferenceRating,
     Rubric,
     Scenario,
+    ScenarioReference,
     Submission,
     SubmissionKind,
     SubmissionState,
@@ -35,9 +40,10 @@ from lms.models.roleplay import (
 from lms.models.users import Role, User, UserSession
 
 __all__ = [
-    "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation",
-    "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "Lesson",
-    "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt", "ReviewState",
-    "Role", "Rubric", "Scenario", "Submission", "SubmissionKind", "SubmissionState", "SupervisedHours",
-    "User", "UserSession", "VerificationLog", "certificate_status", "cohort_supervisors", "cohort_trainees", "utcnow",
+    "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation", "Course",
+    "CourseAsset", "CourseVersion", "Enrolment", "ExamItem", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
+    "Invitation", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt",
+    "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
+    "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog", "certificate_status",
+    "cohort_supervisors", "cohort_trainees", "utcnow",
 ]

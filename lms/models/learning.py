@@ -49,6 +49,10 @@ class CourseVersion(Base):
     competencies: so.Mapped[list] = so.mapped_column(default=list)  # [{id, title, framework}]
     certificate_rules: so.Mapped[dict | None]  # {validity_months, renewal_ce_hours, supervised_hours_required}
     feedback_targets: so.Mapped[dict] = so.mapped_column(default=dict)
+    # Minutes by kind of activity, as the loader summed them: {reading, practice, live, exam}.
+    hour_breakdown: so.Mapped[dict] = so.mapped_column(default=dict)
+    exam: so.Mapped[dict | None]  # exam.yaml (issue 15): {title, pass_mark, time_limit_minutes, ...}
+    ethics_code: so.Mapped[dict | None]  # ethics-code.md (issue 15): {title, version, source, html}
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     course: so.Mapped[Course] = so.relationship(back_populates="versions")
@@ -75,9 +79,14 @@ class Module(Base):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     competencies: so.Mapped[list] = so.mapped_column(default=list)
+    live_minutes: so.Mapped[int] = so.mapped_column(default=0)
+    live_topics: so.Mapped[list] = so.mapped_column(default=list)
 
     course_version: so.Mapped[CourseVersion] = so.relationship(back_populates="modules")
     lessons: so.Mapped[list["Lesson"]] = so.relationship(back_populates="module", order_by="Lesson.position")
+    exercises: so.Mapped[list["Exercise"]] = so.relationship(
+        back_populates="module", order_by="Exercise.position"
+    )
     quiz: so.Mapped["Quiz | None"] = so.relationship(back_populates="module")
     scenarios: so.Mapped[list["Scenario"]] = so.relationship(
         back_populates="module", order_by="Scenario.position"
@@ -109,10 +118,77 @@ class Quiz(Base):
     )
     pass_mark: so.Mapped[int] = so.mapped_column(default=80)
     cooldown_minutes: so.Mapped[int] = so.mapped_column(default=0)
+    minutes: so.Mapped[int] = so.mapped_column(default=0)
     # Full questions with correct flags and feedback: server side only, never sent before submission.
     questions: so.Mapped[list] = so.mapped_column(default=list)
 
     module: so.Mapped[Module] = so.relationship(back_populates="quiz")
+
+
+class Exercise(Base):
+    """A practice exercise: a short written task whose model answer is shown only after the trainee submits."""
+
+    __tablename__ = "exercises"
+    __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    module_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80))
+    position: so.Mapped[int]
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    minutes: so.Mapped[int] = so.mapped_column(default=0)
+    competencies: so.Mapped[list] = so.mapped_column(default=list)
+    review: so.Mapped[str] = so.mapped_column(sa.String(16), default="none")  # none | optional | required
+    prompt_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    material_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Shown only after the trainee has submitted: views never render these before.
+    model_answer_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    reasons: so.Mapped[list] = so.mapped_column(default=list)  # short paragraphs (plain text)
+
+    module: so.Mapped[Module] = so.relationship(back_populates="exercises")
+
+
+class ExerciseResponse(Base):
+    """A trainee's answer to an exercise: a draft until submitted, then on their record."""
+
+    __tablename__ = "exercise_responses"
+    __table_args__ = (sa.UniqueConstraint("enrolment_id", "exercise_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    enrolment_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    exercise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    submitted_at: so.Mapped[datetime | None]
+    reviewed_at: so.Mapped[datetime | None]
+    reviewer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    review_comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    enrolment: so.Mapped["Enrolment"] = so.relationship()
+    exercise: so.Mapped[Exercise] = so.relationship()
+    reviewer: so.Mapped["User | None"] = so.relationship(foreign_keys=[reviewer_id])
+
+
+class ExamItem(Base):
+    """One item of the summative exam pool (a module's exam-items.yaml); never shown in the module's quiz."""
+
+    __tablename__ = "exam_items"
+    __table_args__ = (sa.UniqueConstraint("course_version_id", "item_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_version_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True
+    )
+    module_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    item_id: so.Mapped[str] = so.mapped_column(sa.String(80))
+    competency: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    question: so.Mapped[dict] = so.mapped_column(default=dict)  # same shape as Quiz.questions items
+
+    course_version: so.Mapped[CourseVersion] = so.relationship()
+    module: so.Mapped[Module] = so.relationship()
 
 
 class CourseAsset(Base):

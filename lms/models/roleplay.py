@@ -44,7 +44,8 @@ class Rubric(Base):
     )
     slug: so.Mapped[str] = so.mapped_column(sa.String(80))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
-    criteria: so.Mapped[list] = so.mapped_column(default=list)  # [{id,title,minimum,safety_critical,levels}]
+    criteria: so.Mapped[list] = so.mapped_column(default=list)  # [{id,title,minimum,safety_critical,gate,levels}]
+    scoring_rule: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     course_version: so.Mapped["CourseVersion"] = so.relationship(back_populates="rubrics")
 
@@ -66,9 +67,60 @@ class Scenario(Base):
     minimums: so.Mapped[dict] = so.mapped_column(default=dict)  # overrides of the rubric's minimums
     pass_mark: so.Mapped[int]
     turns: so.Mapped[list] = so.mapped_column(default=list)  # [{persona, hint}]
+    minutes: so.Mapped[int] = so.mapped_column(default=0)
+    competencies: so.Mapped[list] = so.mapped_column(default=list)
+    focal: so.Mapped[list] = so.mapped_column(default=list)
+    brief: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # the trainee's only view of the situation
+    # Supervisors and live raters only: never rendered on a trainee's page.
+    actor_notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    rater_notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    branches: so.Mapped[list] = so.mapped_column(default=list)  # [{when, then}]
 
     module: so.Mapped["Module"] = so.relationship(back_populates="scenarios")
     rubric: so.Mapped[Rubric] = so.relationship()
+    references: so.Mapped[list["ScenarioReference"]] = so.relationship(
+        back_populates="scenario", order_by="ScenarioReference.position"
+    )
+
+
+class ScenarioReference(Base):
+    """A reference transcript scored by the course authors: what supervisors calibrate against."""
+
+    __tablename__ = "scenario_references"
+    __table_args__ = (sa.UniqueConstraint("scenario_id", "slug"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    scenario_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    label: so.Mapped[str] = so.mapped_column(sa.String(200))
+    replies: so.Mapped[list] = so.mapped_column(default=list)  # one per turn
+    scores: so.Mapped[dict] = so.mapped_column(default=dict)  # {criterion: level}
+    gates: so.Mapped[dict] = so.mapped_column(default=dict)  # {gate criterion: no_breach | breach}
+    rationale: so.Mapped[dict] = so.mapped_column(default=dict)  # {criterion: text}
+    decision: so.Mapped[str] = so.mapped_column(sa.String(16))  # pass | resubmit
+
+    scenario: so.Mapped[Scenario] = so.relationship(back_populates="references")
+
+
+class ReferenceRating(Base):
+    """A supervisor's blind rating of a reference transcript, compared with the authors' scores afterwards."""
+
+    __tablename__ = "reference_ratings"
+    __table_args__ = (sa.UniqueConstraint("reference_id", "grader_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("scenario_references.id", ondelete="CASCADE"), index=True
+    )
+    grader_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    levels: so.Mapped[dict] = so.mapped_column(default=dict)
+    gates: so.Mapped[dict] = so.mapped_column(default=dict)
+    decision: so.Mapped[str] = so.mapped_column(sa.String(16))  # computed by the pass rule, never typed
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    reference: so.Mapped[ScenarioReference] = so.relationship()
+    grader: so.Mapped["User"] = so.relationship()
 
 
 class Submission(Base):
@@ -146,6 +198,7 @@ class Grade(Base):
     )
     kind: so.Mapped[str] = so.mapped_column(sa.String(16), default=GradeKind.PRIMARY)
     levels: so.Mapped[dict] = so.mapped_column(default=dict)  # {criterion_id: level 1..4}
+    gates: so.Mapped[dict] = so.mapped_column(default=dict)  # {unscored gate criterion: no_breach | breach}
     comments: so.Mapped[dict] = so.mapped_column(default=dict)  # {criterion_id: text}
     feedback: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     total: so.Mapped[int]

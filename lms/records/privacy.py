@@ -29,6 +29,7 @@ from lms.models import (
     Cohort,
     ContinuingEducation,
     Enrolment,
+    ExerciseResponse,
     GradeKind,
     Invitation,
     Lesson,
@@ -113,6 +114,10 @@ def personal_data(user: User) -> dict:
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
         .where(QuizAttempt.enrolment_id.in_(enrolment_ids)).order_by(QuizAttempt.id)
     ).all()
+    responses = db.session.scalars(
+        sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(enrolment_ids))
+        .options(so.joinedload(ExerciseResponse.exercise)).order_by(ExerciseResponse.id)
+    ).all()
     completions = db.session.execute(
         sa.select(ModuleCompletion.enrolment_id, Module.title, ModuleCompletion.passed_at)
         .join(Module, Module.id == ModuleCompletion.module_id)
@@ -158,6 +163,11 @@ def personal_data(user: User) -> dict:
                     {"module": title, "started_at": a.started_at, "submitted_at": a.submitted_at, "score": a.score,
                      "passed": a.passed, "answers": a.answers}
                     for a, title in attempts if a.enrolment_id == e.id
+                ],
+                "practice_exercises": [
+                    {"exercise": r.exercise.title, "answer": r.text, "updated_at": r.updated_at,
+                     "submitted_at": r.submitted_at, "review_comment": r.review_comment, "reviewed_at": r.reviewed_at}
+                    for r in responses if r.enrolment_id == e.id
                 ],
             }
             for e in enrolments
@@ -328,6 +338,12 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
         for grade in submission.grades:  # notes about the person; the rubric levels stay for statistics
             grade.comments = {}
             grade.feedback = ""
+
+    enrolment_ids = sa.select(Enrolment.id).where(Enrolment.user_id == user.id)
+    for response in db.session.scalars(sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(
+            enrolment_ids))):
+        response.text = ""  # the answer and the comment about it; the submission date stays for progress
+        response.review_comment = ""
 
     for entry in db.session.scalars(sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id)):
         entry.setting = ""

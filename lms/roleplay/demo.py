@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.models import Course, CourseVersion, Module, Scenario, Submission, SubmissionState, User
-from lms.roleplay import services
+from lms.roleplay import rubric, services
 
 CORE_COURSE = "peer-specialist-core"
 FIRST_MEETING = "fd-first-meeting"
@@ -86,6 +86,7 @@ def seed_roleplays(people: dict[str, User]) -> None:
                                         "own experience."},
                 feedback="You explained the peer role well at the start. Then validation slipped into "
                          "minimizing and advice; try reflecting the feeling before anything else.",
+                gates={check.id: rubric.NO_BREACH for check in services.gate_checks_for(scenario)},
             ))
             db.session.flush()
             if first.state == SubmissionState.RESUBMIT:

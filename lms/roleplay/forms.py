@@ -7,7 +7,7 @@ from wtforms import IntegerField, RadioField, SelectField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.roleplay.rubric import LEVELS, Criterion
+from lms.roleplay.rubric import BREACH, LEVELS, NO_BREACH, Criterion
 from lms.roleplay.services import MAX_REPLY_CHARS, Scores
 
 
@@ -53,9 +53,13 @@ class RubricForm(FlaskForm):
     """Levels and comments per criterion, plus overall feedback; subclassed per scenario."""
 
     criteria: list[Criterion] = []
+    gate_checks: list[Criterion] = []  # unscored gates: a required "no breach / breach" each
 
     def level_field(self, criterion: Criterion):
         return self[f"level_{criterion.id}"]
+
+    def gate_field(self, criterion: Criterion):
+        return self[f"gate_{criterion.id}"]
 
     def comment_field(self, criterion: Criterion):
         return self[f"comment_{criterion.id}"]
@@ -65,12 +69,19 @@ class RubricForm(FlaskForm):
             levels={c.id: int(self.level_field(c).data) for c in self.criteria},
             comments={c.id: self.comment_field(c).data or "" for c in self.criteria},
             feedback=self.feedback.data or "",
+            gates={c.id: self.gate_field(c).data for c in self.gate_checks},
         )
 
 
-def rubric_form(criteria: list[Criterion], *, submit_label=None, with_reason: bool = False,
-                with_feedback: bool = True, prefix: str = "", **kwargs) -> RubricForm:
-    attrs: dict = {"criteria": criteria}
+def rubric_form(criteria: list[Criterion], *, gate_checks: list[Criterion] = (), submit_label=None,
+                with_reason: bool = False, with_feedback: bool = True, prefix: str = "", **kwargs) -> RubricForm:
+    attrs: dict = {"criteria": criteria, "gate_checks": list(gate_checks)}
+    for check in gate_checks:
+        attrs[f"gate_{check.id}"] = RadioField(
+            check.title,
+            choices=[SelectChoice(NO_BREACH, _l("No breach")), SelectChoice(BREACH, _l("Breach"))],
+            validators=[InputRequired(message=_l("Mark this gate: no breach or breach."))],
+        )
     for criterion in criteria:
         attrs[f"level_{criterion.id}"] = RadioField(
             criterion.title,

@@ -83,6 +83,17 @@ def criteria_for(scenario: Scenario) -> list[rubric.Criterion]:
     return rubric.scored_criteria(scenario.rubric.criteria, scenario.criteria, scenario.minimums)
 
 
+def gate_checks_for(scenario: Scenario) -> list[rubric.Criterion]:
+    """The gates (confidentiality, safety) this scenario does not score: each rater marks breach / no breach."""
+    return rubric.gate_checks(scenario.rubric.criteria, scenario.criteria)
+
+
+def decision_for(scenario: Scenario, levels: Mapping[str, int], gates: Mapping[str, str] | None = None
+                 ) -> rubric.Decision:
+    """The pass rule applied to a scenario (ValueError when a level or a gate outcome is missing)."""
+    return rubric.decide(criteria_for(scenario), levels, scenario.pass_mark, gates, gate_checks_for(scenario))
+
+
 def enrolment_for(trainee: User, scenario: Scenario) -> Enrolment | None:
     return db.session.scalar(
         sa.select(Enrolment).where(
@@ -448,24 +459,23 @@ class Scores:
     levels: dict[str, int]
     comments: dict[str, str]
     feedback: str
+    gates: dict[str, str] = field(default_factory=dict)  # {unscored gate: no_breach | breach}
 
 
 def _decide(submission: Submission, scores: Scores) -> rubric.Decision:
-    criteria = criteria_for(submission.scenario)
-    try:
-        return rubric.decide(criteria, scores.levels, submission.scenario.pass_mark)
-    except ValueError:
-        raise DomainError(_("Choose a level for every criterion.")) from None
+    return _decide_for(submission.scenario, scores)
 
 
 def _new_grade(submission: Submission, grader: User, kind: GradeKind, scores: Scores, **extra) -> Grade:
     decision = _decide(submission, scores)
     criteria_ids = [c.id for c in criteria_for(submission.scenario)]
+    gate_ids = [c.id for c in gate_checks_for(submission.scenario)]
     return Grade(
         submission_id=submission.id,
         grader_id=grader.id,
         kind=kind,
         levels={cid: int(scores.levels[cid]) for cid in criteria_ids},
+        gates={cid: scores.gates[cid] for cid in gate_ids},
         comments={cid: text.strip() for cid, text in scores.comments.items()
                   if cid in criteria_ids and text and text.strip()},
         feedback=(scores.feedback or "").strip(),
@@ -619,9 +629,9 @@ def record_live_roleplay(supervisor: User, trainee: User, scenario: Scenario, sc
 
 def _decide_for(scenario: Scenario, scores: Scores) -> rubric.Decision:
     try:
-        return rubric.decide(criteria_for(scenario), scores.levels, scenario.pass_mark)
+        return decision_for(scenario, scores.levels, scores.gates)
     except ValueError:
-        raise DomainError(_("Choose a level for every criterion.")) from None
+        raise DomainError(_("Choose a level for every criterion and mark every safety gate.")) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------

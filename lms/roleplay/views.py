@@ -34,6 +34,7 @@ from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import Course, GradeKind, Role, Submission, SubmissionKind, SubmissionState, utcnow
 from lms.roleplay import charts, rubric, services, uploads
+from lms.roleplay import references as reference_calibration
 from lms.roleplay.forms import ActionForm, LivePickForm, RecordingForm, ReplyForm, rubric_form
 
 bp = Blueprint("roleplay", __name__)
@@ -43,7 +44,8 @@ STAFF = (Role.SUPERVISOR, Role.ADMIN)
 
 @bp.context_processor
 def roleplay_helpers():
-    settings = {"one-to-one": _("one-to-one"), "group": _("group"), "phone": _("phone"), "online": _("online")}
+    settings = {"one-to-one": _("one-to-one"), "group": _("group"), "phone": _("phone"), "online": _("online"),
+                "video": _("video")}
     kinds = {SubmissionKind.WRITTEN: _("Written"), SubmissionKind.RECORDED: _("Recorded"),
              SubmissionKind.LIVE: _("Live, observed")}
     states = {SubmissionState.DRAFT: _("Draft"), SubmissionState.SUBMITTED: _("Waiting for a grade"),
@@ -53,7 +55,7 @@ def roleplay_helpers():
 
     def decision_for(grade, scenario):
         try:
-            return rubric.decide(services.criteria_for(scenario), grade.levels, scenario.pass_mark)
+            return services.decision_for(scenario, grade.levels, grade.gates)
         except (ValueError, KeyError):
             return None
 
@@ -149,6 +151,7 @@ def scenario(scenario_id: int):
         "roleplay/scenario.html",
         scenario=scenario,
         criteria=services.criteria_for(scenario),
+        gate_checks=services.gate_checks_for(scenario),
         attempts=[a for a in attempts if a.state != SubmissionState.DRAFT],
         effective_grades={a.id: services.effective_grade(a) for a in attempts},
         draft=draft,
@@ -447,7 +450,14 @@ def _rubric_page(submission: Submission, form, *, mode: str, status: int = 200, 
     ), status
 
 
+def scenario_rubric_form(scenario, **kwargs):
+    """The rubric form of a scenario: its scored criteria and a breach check per unscored gate."""
+    return rubric_form(services.criteria_for(scenario), gate_checks=services.gate_checks_for(scenario), **kwargs)
+
+
 def _prefill(form, grade) -> None:
+    for check in form.gate_checks:
+        form.gate_field(check).data = grade.gates.get(check.id)
     for criterion in form.criteria:
         if criterion.id in grade.levels:
             form.level_field(criterion).data = str(grade.levels[criterion.id])
@@ -469,7 +479,7 @@ def grade(submission_id: int):
         record_view(submission, "grading")
         if primary is not None:
             return _rubric_page(submission, None, mode="graded")
-    form = rubric_form(services.criteria_for(submission.scenario))
+    form = scenario_rubric_form(submission.scenario)
     if form.validate_on_submit():
         try:
             grade = services.grade_submission(submission, user, form.scores())
@@ -501,7 +511,7 @@ def correct(submission_id: int):
     if effective is None:
         flash(_("This submission has no grade to correct yet."), "info")
         return redirect(url_for("roleplay.grade", submission_id=submission.id))
-    form = rubric_form(services.criteria_for(submission.scenario), with_reason=True,
+    form = scenario_rubric_form(submission.scenario, with_reason=True,
                        submit_label=_("Save the correction"))
     if request.method == "GET":
         _prefill(form, effective)
@@ -532,7 +542,7 @@ def second_mark(submission_id: int):
         if request.method == "GET":
             record_view(submission, "second-marking")
         return _rubric_page(submission, None, mode="second-done", own=own)
-    form = rubric_form(services.criteria_for(submission.scenario), submit_label=_("Save my second marking"),
+    form = scenario_rubric_form(submission.scenario, submit_label=_("Save my second marking"),
                        with_feedback=False)
     if request.method == "GET":
         record_view(submission, "second-marking")
@@ -602,7 +612,8 @@ def calibrate(submission_id: int):
         return render_template("roleplay/calibrate.html", submission=submission, criteria=criteria,
                                replies=list(submission.replies or []), reference=reference, own=own, form=None,
                                distances=rubric.distance(reference.levels, own.levels))
-    form = rubric_form(criteria, submit_label=_("Save and compare with the reference"), with_feedback=False)
+    form = scenario_rubric_form(submission.scenario, submit_label=_("Save and compare with the reference"),
+                                with_feedback=False)
     if form.validate_on_submit():
         try:
             services.calibrate(submission, user, form.scores())
@@ -615,6 +626,45 @@ def calibrate(submission_id: int):
     return render_template("roleplay/calibrate.html", submission=submission, criteria=criteria,
                            replies=list(submission.replies or []), reference=None, own=None, form=form,
                            distances={}), (400 if form.errors else 200)
+
+
+@bp.get("/grading/references")
+@role_required(*STAFF)
+def references():
+    """The authors' reference transcripts: rate each blind, then compare with the authors' scores."""
+    user = current_user._get_current_object()
+    return render_template("roleplay/references.html", references=reference_calibration.live_references(),
+                           ratings=reference_calibration.ratings_by(user))
+
+
+@bp.route("/grading/references/<int:reference_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def rate_reference(reference_id: int):
+    reference = reference_calibration.get_reference(reference_id)
+    if reference is None or not reference.scenario.module.course_version.is_live:
+        abort(404)
+    user = current_user._get_current_object()
+    scenario = reference.scenario
+    own = reference_calibration.rating_by(reference, user)
+    form = None
+    if own is None:
+        form = scenario_rubric_form(scenario, submit_label=_("Save and compare with the authors"),
+                                    with_feedback=False)
+        if form.validate_on_submit():
+            try:
+                reference_calibration.rate_reference(reference, user, form.scores())
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                return redirect(url_for("roleplay.rate_reference", reference_id=reference.id))
+    status = 400 if form is not None and form.errors else 200
+    return render_template(
+        "roleplay/reference.html", reference=reference, scenario=scenario, own=own, form=form,
+        criteria=services.criteria_for(scenario), gate_checks=services.gate_checks_for(scenario),
+        differences=reference_calibration.differences(reference, own) if own else {},
+    ), status
 
 
 @bp.route("/grading/live", methods=["GET", "POST"])
@@ -631,7 +681,7 @@ def live():
         SelectChoice(s.id, f"{s.title} · {s.module.title} · {s.module.course_version.title}") for s in scenarios]
     trainee = next((t for t in trainees if t.id == pick.trainee.data), None)
     scenario = next((s for s in scenarios if s.id == pick.scenario.data), None)
-    form = rubric_form(services.criteria_for(scenario), submit_label=_("Save and release the grade")) \
+    form = scenario_rubric_form(scenario, submit_label=_("Save and release the grade")) \
         if trainee and scenario else None
     if request.method == "POST":
         if form is None:

@@ -55,4 +55,32 @@
     form.addEventListener("change", update);
     update();
   }
+
+  // Practice exercises: save the draft as it is typed (the "Save draft" button does the same without JS).
+  var exerciseForm = document.querySelector("form[data-exercise-autosave]");
+  if (exerciseForm && window.fetch) {
+    var area = exerciseForm.querySelector("textarea");
+    var saveStatus = document.getElementById("exercise-save-status");
+    var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+    var timer = null;
+    var save = function () {
+      if (saveStatus) { saveStatus.textContent = exerciseForm.dataset.textSaving; }
+      fetch(exerciseForm.dataset.autosaveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRFToken": csrfMeta ? csrfMeta.getAttribute("content") : "" },
+        body: JSON.stringify({ answer: area.value })
+      }).then(function (response) {
+        if (!response.ok) { throw new Error("not saved"); }
+        if (saveStatus) { saveStatus.textContent = exerciseForm.dataset.textSaved; }
+      }).catch(function () {
+        if (saveStatus) { saveStatus.textContent = exerciseForm.dataset.textOffline; }
+      });
+    };
+    area.addEventListener("input", function () {
+      if (timer) { window.clearTimeout(timer); }
+      timer = window.setTimeout(save, 1500);
+    });
+  }
 })();

@@ -229,50 +229,5 @@
     }
     root.dataset.ready = "true";
   }
-
-  // ------------------------------------------------------------------------------------------------
-  // Rubric forms: show the decision as levels are chosen (the server computes it again on save).
-
-  document.querySelectorAll("[data-rubric-form]").forEach(function (form) {
-    var box = form.querySelector("#live-decision");
-    if (!box) { return; }
-    var passMark = Number(box.dataset.passMark);
-
-    function update() {
-      var total = 0;
-      var complete = true;
-      var below = [];
-      form.querySelectorAll("fieldset[data-criterion]").forEach(function (fieldset) {
-        var checked = fieldset.querySelector("input[type=radio]:checked");
-        if (!checked) { complete = false; return; }
-        var level = Number(checked.value);
-        total += level;
-        if (level < Number(fieldset.dataset.minimum)) { below.push(fieldset.dataset.title); }
-      });
-      box.innerHTML = "";
-      var p = document.createElement("p");
-      if (!complete) {
-        p.textContent = box.dataset.textIncomplete;
-        box.appendChild(p);
-        box.dataset.decision = "";
-        return;
-      }
-      var passed = below.length === 0 && total >= passMark;
-      var strong = document.createElement("strong");
-      strong.textContent = passed ? box.dataset.textPass : box.dataset.textResubmit;
-      p.appendChild(strong);
-      p.appendChild(document.createTextNode(" · " + box.dataset.textTotal + " " + total + " (" +
-        box.dataset.textPassMark + " " + passMark + ")"));
-      box.appendChild(p);
-      if (below.length) {
-        var note = document.createElement("p");
-        note.textContent = box.dataset.textBelow + " " + below.join(", ");
-        box.appendChild(note);
-      }
-      box.dataset.decision = passed ? "pass" : "resubmit";
-    }
-
-    form.addEventListener("change", update);
-    update();
-  });
+  // The pass/resubmit decision is computed by the server only (lms/roleplay/rubric.py), when the grade is saved.
 })();
