@@ -44,6 +44,7 @@ __all__ = [
     "CourseAsset", "CourseVersion", "Enrolment", "ExamItem", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
     "Invitation", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt",
     "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
-    "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog", "certificate_status",
+    "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
+    "certificate_status",
     "cohort_supervisors", "cohort_trainees", "utcnow",
 ]
