@@ -317,3 +317,12 @@ def test_unknown_certificates_have_no_credential(client, issued):
     number = generate_number()
     assert client.get(f"/certificates/{number}/credential.json").status_code == 404
     assert client.get(f"/certificates/{number}/credential.jwt").status_code == 404
+
+
+def test_a_lower_case_pdf_link_redirects_whatever_its_query_says(client, issued):
+    """`_method` (or `_external`) in the query was handed to url_for, which failed with a 500."""
+    number = issued["valid"].number
+    for query in ("_method=POST", "_external=1&download=1", "_anchor=x&_scheme=ftp"):
+        response = client.get(f"/certificates/{number.lower()}.pdf?{query}")
+        assert response.status_code == 301, query
+        assert response.headers["Location"] == f"/certificates/{number}.pdf?{query}"

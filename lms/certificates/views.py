@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -439,7 +440,9 @@ def verify_number(number: str):
 def pdf(number: str):
     certificate = _certificate_or_404(number)
     if certificate.number != number:
-        return redirect(url_for("certificates.pdf", number=certificate.number, **request.args), 301)
+        # The query string is passed on as it came: fed to url_for, "_method" or "_external" would steer it.
+        query = urlencode(list(request.args.items(multi=True)))
+        return redirect(url_for("certificates.pdf", number=certificate.number) + (f"?{query}" if query else ""), 301)
     if not services.pdf_is_current(certificate):
         try:
             services.render_pdf(certificate.id)
