@@ -366,7 +366,7 @@ def verify_pdf():
                              mb=MAX_PDF_BYTES // (1024 * 1024))]
         return _verify_page(413, pdf_form=form)
     result = services.verify_pdf(data)
-    services.record_lookups([(result.check.number or "(pdf)", result.certificate is not None)],
+    services.record_lookups([(result.number or "(pdf)", result.certificate is not None)],
                             method="pdf", ip=request.remote_addr)
     db.session.commit()
     return _verify_page(200, pdf_form=VerifyPdfForm(formdata=None), pdf_result=result)

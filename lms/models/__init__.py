@@ -6,6 +6,7 @@ from lms.models.certificates import (
     Certificate,
     CertificateStatus,
     ContinuingEducation,
+    IssuedPdf,
     ReviewState,
     SupervisedHours,
     certificate_status,
@@ -36,7 +37,7 @@ from lms.models.users import Role, User
 
 __all__ = [
     "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation",
-    "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "Lesson",
+    "Course", "CourseAsset", "CourseVersion", "Enrolment", "Grade", "GradeKind", "Invitation", "IssuedPdf", "Lesson",
     "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt", "ReviewState",
     "Role", "Rubric", "Scenario", "Submission", "SubmissionKind", "SubmissionState", "SupervisedHours",
     "User", "VerificationLog", "certificate_status", "cohort_supervisors", "cohort_trainees", "utcnow",
