@@ -41,6 +41,7 @@ from lms.certificates.numbers import DEFAULT_PREFIX, generate_number, suggest_co
 from lms.certificates.numbers import canonical_number as canonical_spelling
 from lms.certificates.pdf_verify import PdfCheck, StatedFacts, inspect_pdf, stated_facts
 from lms.certificates.signing import KeyStore
+from lms.csv_export import to_csv
 from lms.errors import CertificateRevoked, DomainError, InvalidUpload, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.models import (
@@ -1163,36 +1164,23 @@ def read_numbers_csv(data: bytes) -> list[str]:
     return numbers
 
 
-def _csv_safe(value) -> str:
-    """Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 CSV_COLUMNS = ["input", "number", "found", "status", "holder_name", "course", "hours", "issued_on", "expires_on",
                "revoked_on", "issuer", "verification_url"]
 
 
 def lookups_csv(lookups: Sequence[Lookup]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for item in lookups:
         c = item.certificate
         if c is None:
             status = "malformed" if item.malformed else "not_found"
-            writer.writerow([_csv_safe(item.text), item.number or "", "no", status] + [""] * 8)
+            rows.append([item.text, item.number or "", "no", status] + [""] * 8)
             continue
-        writer.writerow([
-            _csv_safe(item.text), c.number, "yes", str(item.status), _csv_safe(c.holder_name),
-            _csv_safe(c.course_title),
-            _hours(c.hours), c.issued_on.isoformat(), c.expires_on.isoformat(),
-            c.revoked_at.date().isoformat() if c.revoked_at else "", _csv_safe(c.issuer_name),
-            verification_url(c.number),
+        rows.append([
+            item.text, c.number, "yes", str(item.status), c.holder_name, c.course_title, _hours(c.hours),
+            c.issued_on, c.expires_on, c.revoked_at, c.issuer_name, verification_url(c.number),
         ])
-    return out.getvalue()
+    return to_csv(CSV_COLUMNS, rows)
 
 
 # -- listing for the CLI ---------------------------------------------------------------------
