@@ -5,6 +5,7 @@ No cookies, no CSRF: anonymous callers are limited per IP address; organizations
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.api import serializers
 from lms.api.errors import ApiError, register
@@ -107,10 +108,21 @@ def certificate(number: str):
 @bp.post("/verifications")
 @public
 def verifications():
+    too_large = ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+        raise too_large
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    # A chunked body has no Content-Length: the stream itself is bounded. Werkzeug stops reading at
+    # the limit (silently, so one byte more is allowed to tell "too large" from "exactly the limit"),
+    # and nothing beyond it is read, let alone parsed.
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(data) > MAX_BODY_BYTES:
+        raise too_large
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", 'The body is not valid JSON. Send {"numbers": ["PSS-..."]}.')
