@@ -116,12 +116,13 @@ def verifications():
     # A chunked body has no Content-Length: the stream itself is bounded. Werkzeug stops reading at
     # the limit (silently, so one byte more is allowed to tell "too large" from "exactly the limit"),
     # and nothing beyond it is read, let alone parsed.
-    request.max_content_length = MAX_BODY_BYTES + 1
+    limit = min(MAX_BODY_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES)
+    request.max_content_length = limit + 1
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise too_large from None
-    if len(data) > MAX_BODY_BYTES:
+    if len(data) > limit:
         raise too_large
     body = request.get_json(silent=True)
     if body is None:
