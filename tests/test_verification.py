@@ -389,3 +389,29 @@ def test_a_lower_case_pdf_link_redirects_whatever_its_query_says(client, issued)
         response = client.get(f"/certificates/{number.lower()}.pdf?{query}")
         assert response.status_code == 301, query
         assert response.headers["Location"] == f"/certificates/{number}.pdf?{query}"
+
+
+@pytest.mark.parametrize("app_config", [{"API_RATE_LIMIT_ANONYMOUS": "4 per minute"}])
+def test_the_verification_pages_and_downloads_share_the_apis_rate_limit(client, issued, app_config,
+                                                                        module_keys_dir):
+    number = issued["valid"].number
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 200
+    assert client.get(f"/verify/{number}").status_code == 200
+    assert client.get(f"/certificates/{number}/credential.jwt").status_code == 200
+    assert client.get(f"/certificates/{number}.pdf").status_code == 200
+    for url in (f"/verify/{number}", f"/certificates/{number}/credential.json", f"/certificates/{number}.pdf",
+                f"/api/v1/certificates/{number}", "/verify?number=nonsense"):
+        response = client.get(url)
+        assert response.status_code == 429 and "Retry-After" in response.headers, url
+    assert upload(client, b"%PDF-1.7 not a certificate").status_code == 429
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200  # not a lookup
+
+
+@pytest.mark.parametrize("app_config", [{"API_RATE_LIMIT_ANONYMOUS": "2 per minute"}])
+def test_the_shared_limit_counts_each_address_apart(client, issued, app_config, module_keys_dir):
+    number = issued["valid"].number
+    for address in ("198.51.100.1", "198.51.100.2"):
+        statuses = [client.get(f"/verify/{number}", environ_base={"REMOTE_ADDR": address}).status_code
+                    for _ in range(3)]
+        assert statuses == [200, 200, 429], address

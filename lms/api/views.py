@@ -9,64 +9,27 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.api import serializers
 from lms.api.errors import ApiError, register
+from lms.api.limits import authorization_header, current_api_key, lookup_limit
 from lms.api.openapi import NUMBER_SHAPE, openapi_document
-from lms.api.services import find_active_key, touch_key
+from lms.api.services import touch_key
 from lms.auth.permissions import public
 from lms.certificates import services
-from lms.extensions import csrf, db, limiter
+from lms.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 register(bp)
 
-ANONYMOUS_LIMIT = "60 per minute"
-KEYED_LIMIT = "600 per minute"
 MAX_BODY_BYTES = 256 * 1024  # 1,000 numbers of 80 characters, quoted, fit easily
 MAX_NUMBER_LENGTH = 80  # as the OpenAPI document says (`maxLength`)
 
 
-_UNRESOLVED = object()
-
-
-def _authorization() -> str:
-    # The WSGI environ directly: most callers send no Authorization header, and looking an absent
-    # header up through request.headers raises and catches a KeyError.
-    return request.environ.get("HTTP_AUTHORIZATION", "")
-
-
-def current_api_key():
-    """The API key presented with this request (resolved once), or None for anonymous use."""
-    key = g.get("api_key", _UNRESOLVED)
-    if key is _UNRESOLVED:
-        key = None
-        header = _authorization()
-        if header:
-            scheme, _, token = header.strip().partition(" ")
-            key = find_active_key(token.strip()) if scheme.lower() == "bearer" else None
-        g.api_key = key
-    return key
-
-
-def rate_limit_key() -> str:
-    key = current_api_key()
-    if key is not None:
-        return f"api-key:{key.id}"
-    return f"ip:{request.remote_addr or 'unknown'}"
-
-
-def rate_limit() -> str:
-    config = current_app.config
-    if current_api_key() is not None:
-        return config.get("API_RATE_LIMIT_KEYED", KEYED_LIMIT)
-    return config.get("API_RATE_LIMIT_ANONYMOUS", ANONYMOUS_LIMIT)
-
-
-limiter.shared_limit(rate_limit, scope="api-v1", key_func=rate_limit_key)(bp)
+lookup_limit()(bp)
 
 
 @bp.before_request
 def authenticate():
-    if _authorization() and current_api_key() is None:  # a key was presented, and it is not valid
+    if authorization_header() and current_api_key() is None:  # a key was presented, and it is not valid
         raise ApiError(401, "invalid_api_key", "The API key is not valid or has been revoked.",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 

@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from lms import jobs
 from lms.api import services as key_services
+from lms.api.limits import lookup_limit
 from lms.auth.permissions import public, role_required, signed_in
 from lms.certificates import services
 from lms.certificates.credential import format_hours
@@ -333,6 +334,7 @@ def _verify_page(status: int = 200, **context):
 
 @bp.get("/verify")
 @public
+@lookup_limit()
 def verify():
     if "number" not in request.args:
         return _verify_page()
@@ -355,6 +357,7 @@ def verify():
 
 @bp.post("/verify")
 @public
+@lookup_limit()
 @limiter.limit("30 per minute")
 def verify_pdf():
     form = VerifyPdfForm()
@@ -374,6 +377,7 @@ def verify_pdf():
 
 @bp.post("/verify/csv")
 @public
+@lookup_limit()
 @limiter.limit("10 per minute")
 def verify_csv():
     form = VerifyCsvForm()
@@ -417,6 +421,7 @@ def verify_csv():
 
 @bp.get("/verify/<number>")
 @public
+@lookup_limit()
 def verify_number(number: str):
     canonical = services.canonical_number(number)
     if canonical is not None and canonical != number:
@@ -437,6 +442,7 @@ def verify_number(number: str):
 
 @bp.get("/certificates/<number>.pdf")
 @public
+@lookup_limit()
 def pdf(number: str):
     certificate = _certificate_or_404(number)
     if certificate.number != number:
@@ -458,6 +464,7 @@ def pdf(number: str):
 
 @bp.get("/certificates/<number>/credential.json")
 @public
+@lookup_limit()
 def credential_json(number: str):
     certificate = _certificate_or_404(number)
     return _public_json(services.credential_for(certificate), "application/ld+json")
@@ -465,6 +472,7 @@ def credential_json(number: str):
 
 @bp.get("/certificates/<number>/credential.jwt")
 @public
+@lookup_limit()
 def credential_jwt(number: str):
     certificate = _certificate_or_404(number)
     return _public(Response(services.signed_credential(certificate), mimetype="application/vc+jwt"))
