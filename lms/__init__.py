@@ -5,7 +5,7 @@ import secrets
 import warnings
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g, request, session
 
 from lms.config import Config, from_environment
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -218,7 +218,33 @@ def register_security_headers(app: Flask) -> None:
         for name, value in [*defaults, hsts] if app.config["PRODUCTION"] else defaults:
             if name.lower() not in present:
                 response.headers.add(name, value)
+        if holds_personal_data(app) and "no-store" not in (response.headers.get("Cache-Control") or ""):
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# Files that are the same for everyone who may see them, and may be cached even when signed in.
+SHAREABLE_ENDPOINTS = frozenset({"static", "learning.asset"})
+# Downloads that name a person, whoever asks (a certificate is public, but it is still someone's).
+PERSONAL_FILE_ENDPOINTS = frozenset({"certificates.pdf", "certificates.credential_json",
+                                     "certificates.credential_jwt"})
+
+
+def holds_personal_data(app: Flask) -> bool:
+    """Whether this request's response must not be stored by a browser or proxy: every answer to a
+    signed-in person (pages with transcripts, grades, records and hours, and their downloads), and
+    every certificate download. Public pages and files for anonymous visitors stay cacheable."""
+    endpoint = request.endpoint
+    if endpoint in SHAREABLE_ENDPOINTS:
+        return False
+    if endpoint in PERSONAL_FILE_ENDPOINTS:
+        return True
+    user = g.get("_login_user")  # flask-login's user, when the request looked at it
+    if user is not None:
+        return bool(user.is_authenticated)
+    if "HTTP_COOKIE" not in request.environ:  # no cookie, no one signed in (and no session work)
+        return False
+    return bool(session.get("_user_id")) or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 def configure_proxy(app: Flask) -> None:

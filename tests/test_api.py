@@ -1,5 +1,7 @@
 """The JSON API: one certificate, bulk verification, API keys and rate limits, the OpenAPI document."""
 
+import io
+import json
 import time
 from datetime import date
 
@@ -184,6 +186,41 @@ def test_bad_bulk_bodies_get_json_errors(client, db, body, kwargs, status, error
 def test_an_oversized_body_is_refused(client, db):
     response = client.post("/api/v1/verifications", data="x" * (300 * 1024), content_type="application/json")
     assert response.status_code == 413 and response.json["error"] == "body_too_large"
+
+
+class CountingStream(io.BytesIO):
+    """A request body sent in chunks, without Content-Length, that counts what the server reads."""
+
+    consumed = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.consumed += len(chunk)
+        return chunk
+
+    def readinto(self, buffer):
+        size = super().readinto(buffer)
+        self.consumed += size
+        return size
+
+
+def test_an_oversized_chunked_body_is_refused_without_reading_it_all(client, db):
+    number = '"PSS-0000-0000-0000-0",'
+    body = ('{"numbers": [' + number * (20 * 1024 * 1024 // len(number)) + '"x"]}').encode()
+    stream = CountingStream(body)
+    response = client.post("/api/v1/verifications", input_stream=stream, content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})  # as gunicorn says for chunked
+    assert response.status_code == 413 and response.json["error"] == "body_too_large"
+    assert stream.consumed <= 2 * 256 * 1024  # the limit held: the 20 MB were never read, nor parsed
+
+
+def test_a_small_chunked_body_is_answered(client, db, issued):
+    body = json.dumps({"numbers": [issued["valid"].number]}).encode()
+    response = client.post("/api/v1/verifications", input_stream=CountingStream(body),
+                           content_type="application/json", headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 200 and response.json["results"][0]["found"] is True
 
 
 # -- API keys ------------------------------------------------------------------------------------------

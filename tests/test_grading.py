@@ -2,6 +2,7 @@
 notifications and the per-role rules on grading pages."""
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -271,6 +272,36 @@ def test_blind_second_marker_does_not_see_the_first_grade_and_does_not_change_th
 
     auth.switch_to(people["trainee"])
     assert "Second marking" not in client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
+
+
+def test_the_first_grades_outcome_stays_hidden_from_the_second_marker_until_they_save(
+        client, auth, db, people, submitted):
+    people["cohort"].supervisors.append(people["other_supervisor"])
+    submitted.second_marker_id = people["other_supervisor"].id
+    db.session.commit()
+    auth.switch_to(people["supervisor"])
+    client.post(f"/grading/submissions/{submitted.id}", data=rubric_data(GOOD, feedback="Solid work overall."))
+    assert db.session.get(Submission, submitted.id).state == SubmissionState.PASSED
+
+    def outcome_shown(page: str) -> bool:  # the grade's badge (formative "Met" badges are not the grade)
+        return re.search(r'badge-(passed|resubmit)">(Pass|Passed|Resubmit)<', page) is not None
+
+    auth.switch_to(people["other_supervisor"])
+    submission_page = client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
+    assert not outcome_shown(submission_page) and "badge-second" in submission_page
+    for status in ("second", "all", "graded"):
+        queue = client.get(f"/grading?status={status}").get_data(as_text=True)
+        assert not outcome_shown(queue), status
+    assert people["trainee"].name not in client.get("/grading?status=graded").get_data(as_text=True)
+    assert "badge-second" in client.get("/grading?status=all").get_data(as_text=True)
+
+    auth.switch_to(people["supervisor"])  # the first marker sees their outcome
+    assert outcome_shown(client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True))
+
+    auth.switch_to(people["other_supervisor"])
+    client.post(f"/grading/submissions/{submitted.id}/second", data=rubric_data(SECRECY))
+    assert outcome_shown(client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True))
+    assert outcome_shown(client.get("/grading?status=graded").get_data(as_text=True))
 
 
 def test_only_the_assigned_second_marker_may_second_mark(client, auth, people, submitted):

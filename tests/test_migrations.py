@@ -28,3 +28,43 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path):
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
+    import hashlib
+    from datetime import date
+    from pathlib import Path
+
+    from lms.models import Certificate, IssuedPdf
+    from tests import factories
+
+    url = f"sqlite:///{tmp_path / 'backfill.sqlite3'}" if TEST_DATABASE_URL.startswith("sqlite") else TEST_DATABASE_URL
+    config = make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    config.pop("SQLALCHEMY_ENGINE_OPTIONS", None)
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(revision="43be6aeba994")  # before issued_pdfs
+        version = factories.make_certifying_course()
+        user = factories.make_user()
+        stored = Path(app.config["DATA_DIR"]) / "certificates" / "PSS-OLD-0001.pdf"
+        stored.parent.mkdir(parents=True)
+        stored.write_bytes(b"%PDF-1.7\n% rendered before hashes were kept\n")
+        certificate = Certificate(number="PSS-OLD-0001", user_id=user.id, course_id=version.course_id,
+                                  course_version_id=version.id, holder_name=user.name, course_title=version.title,
+                                  course_version_label=version.version, hours=40, issuer_name="Riverside",
+                                  issued_on=date(2026, 2, 1), expires_on=date(2028, 2, 1), status_list_index=1,
+                                  pdf_path="certificates/PSS-OLD-0001.pdf")
+        db.session.add(certificate)
+        db.session.commit()
+        certificate_id = certificate.id
+        db.session.remove()
+        upgrade()
+        [row] = db.session.scalars(sa.select(IssuedPdf)).all()
+        assert row.certificate_id == certificate_id
+        assert row.sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -59,7 +59,7 @@ def test_export_cohort_writes_csv_to_stdout_or_a_file(runner, db, people, tmp_pa
     result = runner.invoke(args=["orgs", "export-cohort", "--cohort", str(people["cohort"].id),
                                  "--output", str(target)])
     assert result.exit_code == 0 and "Wrote 4 rows" in result.output
-    assert target.read_text().startswith("trainee_id,name,email")
+    assert target.read_text().startswith('"trainee_id","name","email"')
     assert runner.invoke(args=["orgs", "export-cohort", "--cohort", "999"]).exit_code == 1
 
 

@@ -122,7 +122,7 @@ def test_progress_export_has_a_row_per_trainee_and_course(client, auth, db, peop
 
 def test_exports_quote_cells_a_spreadsheet_would_run():
     text = exports.to_csv(["name"], [["=HYPERLINK(\"http://evil\")"], ["+1"], ["Ana"]])
-    assert text.splitlines()[1].startswith("\"'=HYPERLINK") and text.splitlines()[2] == "'+1"
+    assert text.splitlines()[1].startswith("\"'=HYPERLINK") and text.splitlines()[2] == "\"'+1\""
 
 
 def _certificate(db, user, version, number):

@@ -265,6 +265,42 @@ def test_every_kind_of_response_carries_the_security_headers(app, client, people
             _assert_security_headers(response, what)
 
 
+PERSONAL_PAGES = {
+    "trainee": ["/dashboard", "/my/certificates", "/records/transcript", "/records/my-data", "/hours",
+                "/courses", "/no-such-page"],
+    "supervisor": ["/dashboard", "/grading", "/grading?status=all", "/org/cohorts", "/hours/review"],
+    "org_admin": ["/dashboard", "/org/people", "/org/cohorts", "/org/certificates.csv"],
+    "admin": ["/admin", "/admin/users", "/admin/audit", "/org/certificates.csv", "/verify"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(PERSONAL_PAGES))
+def test_no_page_or_download_for_a_signed_in_person_is_stored_by_the_browser(client, people, auth, role):
+    auth.login(people[role])
+    for url in PERSONAL_PAGES[role]:
+        with client.get(url) as response:
+            assert response.status_code < 500, url
+            assert "no-store" in response.headers.get("Cache-Control", ""), (url, response.status_code)
+    with client.get("/static/css/app.css") as response:  # the same for everyone: cacheable
+        assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_anonymous_public_pages_stay_cacheable_but_certificate_files_do_not(client, db, people, monkeypatch):
+    from lms.certificates import services as certificate_services
+
+    factories.stub_certificate_pdfs(monkeypatch)
+    certificate = certificate_services.issue_certificate(people["trainee"], factories.make_certifying_course())
+    db.session.commit()
+    for url in ("/", "/verify", "/static/css/app.css", "/.well-known/jwks.json"):
+        with client.get(url) as response:
+            assert "no-store" not in response.headers.get("Cache-Control", ""), url
+    for url in (f"/certificates/{certificate.number}.pdf", f"/certificates/{certificate.number}/credential.json",
+                f"/certificates/{certificate.number}/credential.jwt"):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.headers["Cache-Control"] == "no-store", url
+
+
 def test_production_adds_hsts(tmp_path):
     from lms import create_app
     from tests.conftest import make_config

@@ -3,10 +3,12 @@
 import csv
 import io
 import json
+import time
 from datetime import date
 from pathlib import Path
 
 import jwt
+import pypdf
 import pytest
 import sqlalchemy as sa
 
@@ -20,7 +22,7 @@ from lms.certificates.credential import (
 from lms.certificates.numbers import generate_number
 from lms.certificates.pdf import render_certificate_pdf
 from lms.certificates.signing import KeyStore
-from lms.models import Role, VerificationLog
+from lms.models import IssuedPdf, Role, VerificationLog
 from tests import factories
 
 OB3_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ob3"
@@ -178,13 +180,74 @@ def test_a_genuine_pdf_is_genuine_and_valid_until_revoked(client, db, people, co
     assert [entry.number for entry in log] == [certificate.number, certificate.number]
 
 
-def test_a_pdf_with_the_name_changed_is_not_genuine(app, client, db, people, course, real_pdfs):
+def test_a_pdf_with_the_name_changed_is_not_the_file_we_issued(app, client, db, people, course, real_pdfs):
     certificate = services.issue_certificate(people["trainee"], course)
     db.session.commit()
     tampered = render_with(app, certificate, services.get_keystore(), holder_name="Mallory Impostor")
     response = upload(client, tampered)
-    assert b"Not genuine" in response.data and b"the holder" in response.data
-    assert b"Genuine and valid" not in response.data
+    page = response.data.decode()
+    assert response.status_code == 200 and "verdict-unconfirmed" in page
+    assert "Not the file we issued" in page and "Genuine" not in page
+    assert "compare the page with the facts below" in page.lower()
+    assert certificate.holder_name in page and certificate.number in page  # what the credential says
+
+
+def forged_pdf(app, certificate) -> bytes:
+    """The attack: a page that names Mallory Fake, the real holder's sentence hidden in white 1 pt
+    text (so the text layer holds it), and the genuine credential.jwt (anyone can download it) attached."""
+    import weasyprint
+
+    html = f"""<html><body>
+      <h1>This certifies that Mallory Fake has completed {certificate.course_title}</h1>
+      <p style="color: white; font-size: 1pt">This certifies that {certificate.holder_name} has completed
+      {certificate.course_title} Version {certificate.course_version_label} Certificate no. {certificate.number}</p>
+    </body></html>"""
+    page = weasyprint.HTML(string=html).write_pdf()
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(page))
+    writer.add_attachment("credential.jwt", services.signed_credential(certificate).encode())
+    out = io.BytesIO()
+    writer.write(out)
+    text_layer = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out.getvalue())).pages)
+    assert certificate.holder_name in text_layer  # what the old text check looked for
+    return out.getvalue()
+
+
+def test_a_forged_page_around_the_genuine_credential_is_not_called_genuine(app, client, db, people, course,
+                                                                           real_pdfs):
+    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    db.session.commit()
+    response = upload(client, forged_pdf(app, certificate))
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert "Genuine" not in page and "identical" not in page and "page matches" not in page
+    assert "Not the file we issued" in page and "its page may differ" in page
+    assert certificate.holder_name in page and "Valid" in page  # the signed facts, the status today
+
+    genuine = upload(client, stored_pdf(certificate)).data.decode()
+    assert "Genuine and valid" in genuine and "identical to the file we issued" in genuine
+
+
+def test_a_page_bomb_upload_costs_under_a_second(client, db, people, course):
+    from tests.test_certificate_pdf import shared_stream_bomb
+
+    certificate = services.issue_certificate(people["trainee"], course)
+    db.session.commit()
+    bomb = shared_stream_bomb(services.signed_credential(certificate))
+    started = time.process_time()
+    response = upload(client, bomb)
+    assert time.process_time() - started < 1.0  # a generous bound, not a benchmark
+    assert response.status_code == 200 and b"Not the file we issued" in response.data
+
+
+def test_a_pdf_rendered_before_hashes_were_kept_is_recognised(client, db, people, course, real_pdfs):
+    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(IssuedPdf.id))) == 1
+    db.session.execute(sa.delete(IssuedPdf))  # as after the migration, with no DATA_DIR to hash
+    db.session.commit()
+    response = upload(client, stored_pdf(certificate))
+    assert b"Genuine and valid" in response.data  # the stored file was hashed on first use
+    assert db.session.scalar(sa.select(IssuedPdf.certificate_id)) == certificate.id
 
 
 def test_a_credential_signed_with_another_key_is_not_genuine(app, client, db, people, course, tmp_path, real_pdfs):
@@ -317,3 +380,38 @@ def test_unknown_certificates_have_no_credential(client, issued):
     number = generate_number()
     assert client.get(f"/certificates/{number}/credential.json").status_code == 404
     assert client.get(f"/certificates/{number}/credential.jwt").status_code == 404
+
+
+def test_a_lower_case_pdf_link_redirects_whatever_its_query_says(client, issued):
+    """`_method` (or `_external`) in the query was handed to url_for, which failed with a 500."""
+    number = issued["valid"].number
+    for query in ("_method=POST", "_external=1&download=1", "_anchor=x&_scheme=ftp"):
+        response = client.get(f"/certificates/{number.lower()}.pdf?{query}")
+        assert response.status_code == 301, query
+        assert response.headers["Location"] == f"/certificates/{number}.pdf?{query}"
+
+
+@pytest.mark.parametrize("app_config", [{"API_RATE_LIMIT_ANONYMOUS": "4 per minute"}])
+def test_the_verification_pages_and_downloads_share_the_apis_rate_limit(client, issued, app_config,
+                                                                        module_keys_dir):
+    number = issued["valid"].number
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 200
+    assert client.get(f"/verify/{number}").status_code == 200
+    assert client.get(f"/certificates/{number}/credential.jwt").status_code == 200
+    assert client.get(f"/certificates/{number}.pdf").status_code == 200
+    for url in (f"/verify/{number}", f"/certificates/{number}/credential.json", f"/certificates/{number}.pdf",
+                f"/api/v1/certificates/{number}", "/verify?number=nonsense"):
+        response = client.get(url)
+        assert response.status_code == 429 and "Retry-After" in response.headers, url
+    assert upload(client, b"%PDF-1.7 not a certificate").status_code == 429
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200  # not a lookup
+
+
+@pytest.mark.parametrize("app_config", [{"API_RATE_LIMIT_ANONYMOUS": "2 per minute"}])
+def test_the_shared_limit_counts_each_address_apart(client, issued, app_config, module_keys_dir):
+    number = issued["valid"].number
+    for address in ("198.51.100.1", "198.51.100.2"):
+        statuses = [client.get(f"/verify/{number}", environ_base={"REMOTE_ADDR": address}).status_code
+                    for _ in range(3)]
+        assert statuses == [200, 200, 429], address

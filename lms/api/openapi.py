@@ -63,7 +63,8 @@ def openapi_document(server_url: str, version: str = "1.0.0") -> dict:
                 f"{MAX_BULK_NUMBERS:,} numbers at once. Numbers are read the way people type them: case, spaces "
                 "and dashes do not matter, the prefix may be left out, and O/I/L are read as 0/1/1. A number "
                 "whose check character is wrong holds a typo: it is not found, and the answer suggests "
-                "issued numbers one typo away.\n\nAnonymous use is rate limited per IP address. Organizations get "
+                "issued numbers one typo away.\n\nAnonymous use is rate limited per IP address (one budget shared with "
+                "the verification pages and the certificate downloads). Organizations get "
                 "API keys (from their administrator, on the API keys page) with higher limits: send "
                 "`Authorization: Bearer <key>`. Every lookup is logged."
             ),

@@ -5,67 +5,31 @@ No cookies, no CSRF: anonymous callers are limited per IP address; organizations
 """
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.api import serializers
 from lms.api.errors import ApiError, register
+from lms.api.limits import authorization_header, current_api_key, lookup_limit
 from lms.api.openapi import NUMBER_SHAPE, openapi_document
-from lms.api.services import find_active_key, touch_key
+from lms.api.services import touch_key
 from lms.auth.permissions import public
 from lms.certificates import services
-from lms.extensions import csrf, db, limiter
+from lms.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 register(bp)
 
-ANONYMOUS_LIMIT = "60 per minute"
-KEYED_LIMIT = "600 per minute"
 MAX_BODY_BYTES = 256 * 1024  # 1,000 numbers of 80 characters, quoted, fit easily
 MAX_NUMBER_LENGTH = 80  # as the OpenAPI document says (`maxLength`)
 
 
-_UNRESOLVED = object()
-
-
-def _authorization() -> str:
-    # The WSGI environ directly: most callers send no Authorization header, and looking an absent
-    # header up through request.headers raises and catches a KeyError.
-    return request.environ.get("HTTP_AUTHORIZATION", "")
-
-
-def current_api_key():
-    """The API key presented with this request (resolved once), or None for anonymous use."""
-    key = g.get("api_key", _UNRESOLVED)
-    if key is _UNRESOLVED:
-        key = None
-        header = _authorization()
-        if header:
-            scheme, _, token = header.strip().partition(" ")
-            key = find_active_key(token.strip()) if scheme.lower() == "bearer" else None
-        g.api_key = key
-    return key
-
-
-def rate_limit_key() -> str:
-    key = current_api_key()
-    if key is not None:
-        return f"api-key:{key.id}"
-    return f"ip:{request.remote_addr or 'unknown'}"
-
-
-def rate_limit() -> str:
-    config = current_app.config
-    if current_api_key() is not None:
-        return config.get("API_RATE_LIMIT_KEYED", KEYED_LIMIT)
-    return config.get("API_RATE_LIMIT_ANONYMOUS", ANONYMOUS_LIMIT)
-
-
-limiter.shared_limit(rate_limit, scope="api-v1", key_func=rate_limit_key)(bp)
+lookup_limit()(bp)
 
 
 @bp.before_request
 def authenticate():
-    if _authorization() and current_api_key() is None:  # a key was presented, and it is not valid
+    if authorization_header() and current_api_key() is None:  # a key was presented, and it is not valid
         raise ApiError(401, "invalid_api_key", "The API key is not valid or has been revoked.",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
@@ -107,10 +71,22 @@ def certificate(number: str):
 @bp.post("/verifications")
 @public
 def verifications():
+    too_large = ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+        raise too_large
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    # A chunked body has no Content-Length: the stream itself is bounded. Werkzeug stops reading at
+    # the limit (silently, so one byte more is allowed to tell "too large" from "exactly the limit"),
+    # and nothing beyond it is read, let alone parsed.
+    limit = min(MAX_BODY_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES)
+    request.max_content_length = limit + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(data) > limit:
+        raise too_large
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", 'The body is not valid JSON. Send {"numbers": ["PSS-..."]}.')

@@ -1,8 +1,10 @@
 """The printable certificate: a one-page landscape PDF/A-3b made with WeasyPrint.
 
-The PDF carries its own proof: the signed credential is attached as
-``credential.jwt`` (and, for people and tools that want to read it, as
-``credential.json``). The QR code on the page leads to the verification page.
+The PDF carries the signed credential as the attachment ``credential.jwt``
+(and, for people and tools that want to read it, as ``credential.json``); the
+QR code on the page leads to the verification page. The attachment proves
+the facts, not the page: whether an uploaded file is one we issued is decided
+by its SHA-256, which `services.render_pdf` records (``IssuedPdf``).
 
 Works without a Flask application: templates are rendered with Jinja2
 directly, and resources are fetched only from ``static_dir`` (nothing from the

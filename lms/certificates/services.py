@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -38,8 +39,9 @@ from lms.certificates.credential import (
 )
 from lms.certificates.numbers import DEFAULT_PREFIX, generate_number, suggest_corrections
 from lms.certificates.numbers import canonical_number as canonical_spelling
-from lms.certificates.pdf_verify import PdfCheck, inspect_pdf
+from lms.certificates.pdf_verify import PdfCheck, StatedFacts, inspect_pdf, stated_facts
 from lms.certificates.signing import KeyStore
+from lms.csv_export import to_csv
 from lms.errors import CertificateRevoked, DomainError, InvalidUpload, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.files import delete_after_commit
@@ -49,6 +51,7 @@ from lms.models import (
     ContinuingEducation,
     CourseVersion,
     Enrolment,
+    IssuedPdf,
     ReviewState,
     Role,
     SupervisedHours,
@@ -490,6 +493,7 @@ def render_pdf(certificate_id: int) -> str | None:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, target)
+    record_issued_pdf(certificate, data)
     certificate.pdf_path = f"{CERTIFICATES_DIR}/{certificate.number}.pdf"
     certificate.pdf_rendered_at = utcnow()
     db.session.flush()
@@ -1026,40 +1030,100 @@ def issued_suggestions(text: str) -> list[str]:
     return [number for number in candidates if number in issued]
 
 
+def pdf_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def record_issued_pdf(certificate: Certificate, data: bytes) -> None:
+    """Remember the hash of a PDF file we rendered for `certificate` (once per distinct file)."""
+    digest = pdf_sha256(data)
+    if db.session.scalar(sa.select(IssuedPdf.id).where(IssuedPdf.sha256 == digest)) is None:
+        db.session.add(IssuedPdf(certificate_id=certificate.id, sha256=digest))
+        db.session.flush()
+
+
+def _backfill_issued_pdf(certificate: Certificate) -> str | None:
+    """For a PDF rendered before its hash was kept: hash the stored file now. Returns the hash."""
+    has_hashes = db.session.scalar(sa.select(IssuedPdf.id).where(IssuedPdf.certificate_id == certificate.id)
+                                   .limit(1))
+    if has_hashes is not None or certificate.pdf_path is None:
+        return None
+    path = data_dir() / certificate.pdf_path
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    record_issued_pdf(certificate, data)
+    return pdf_sha256(data)
+
+
 @dataclass(frozen=True)
 class PdfVerification:
-    check: PdfCheck
+    """The answer to "is this PDF one of our certificates?".
+
+    `identical`: the file is, byte for byte, a PDF we rendered for `certificate`; its page is ours.
+    Otherwise `check` says whether it carries a credential we signed; if so, `facts` is what that
+    credential says, and the page (which anyone can redraw around a genuine attachment) is unconfirmed.
+    """
+
+    identical: bool
+    check: PdfCheck | None
     certificate: Certificate | None
     status: CertificateStatus | None
+    facts: StatedFacts | None = None
 
     @property
-    def genuine(self) -> bool:
-        return self.check.genuine and self.certificate is not None
+    def number(self) -> str | None:
+        if self.certificate is not None:
+            return self.certificate.number
+        return self.check.number if self.check is not None else None
+
+    @property
+    def signed(self) -> bool:
+        """The file carries a credential we signed for a certificate that exists (identical or not)."""
+        return self.certificate is not None and (self.identical or (self.check is not None and self.check.signed))
 
     @property
     def outcome(self) -> str:
-        """"valid", "expired", "revoked" (all genuine) or "not-genuine"."""
-        if not self.genuine:
-            return "not-genuine"
-        return str(self.status)
+        """"valid", "expired" or "revoked" for a file we issued; "unconfirmed" for another file that
+        carries a credential of ours (the page is not ours to vouch for); otherwise "not-genuine"."""
+        if self.identical and self.certificate is not None:
+            return str(self.status)
+        if self.signed:
+            return "unconfirmed"
+        return "not-genuine"
 
     @property
     def reason(self) -> str:
-        if self.check.genuine and self.certificate is None:
+        if self.check is not None and self.check.signed and self.certificate is None:
             return "The signature is ours, but no certificate with this number exists."
-        return self.check.reason
+        return self.check.reason if self.check is not None else ""
 
 
 def verify_pdf(data: bytes) -> PdfVerification:
-    """Whether an uploaded PDF is one of our certificates, unaltered, and its status today."""
+    """Whether an uploaded PDF is a file we issued, or else what the credential attached to it says.
+
+    The hash comes first: an exact match is the only way a page is confirmed, and it costs one
+    indexed lookup. Otherwise the attached credential's signature is checked (a bounded read, see
+    `pdf_verify`) and the certificate it names is looked up for its status today.
+    """
+    digest = pdf_sha256(bytes(data))
+    issued = db.session.scalar(sa.select(IssuedPdf).where(IssuedPdf.sha256 == digest))
+    if issued is not None:
+        certificate = db.session.scalar(
+            _with_relations(sa.select(Certificate)).where(Certificate.id == issued.certificate_id)
+        )
+        return PdfVerification(True, None, certificate, status_of(certificate))
     check = inspect_pdf(data, get_keystore())
     certificate = None
-    if check.genuine and check.number:
+    if check.signed and check.number:
         certificate = db.session.scalar(
             _with_relations(sa.select(Certificate)).where(Certificate.number == check.number)
         )
-    status = status_of(certificate) if certificate is not None else None
-    return PdfVerification(check, certificate, status)
+    if certificate is None:
+        return PdfVerification(False, check, None, None, stated_facts(check.credential) if check.signed else None)
+    if _backfill_issued_pdf(certificate) == digest:
+        return PdfVerification(True, check, certificate, status_of(certificate))
+    return PdfVerification(False, check, certificate, status_of(certificate), stated_facts(check.credential))
 
 
 def read_numbers_csv(data: bytes) -> list[str]:
@@ -1095,36 +1159,23 @@ def read_numbers_csv(data: bytes) -> list[str]:
     return numbers
 
 
-def _csv_safe(value) -> str:
-    """Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 CSV_COLUMNS = ["input", "number", "found", "status", "holder_name", "course", "hours", "issued_on", "expires_on",
                "revoked_on", "issuer", "verification_url"]
 
 
 def lookups_csv(lookups: Sequence[Lookup]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for item in lookups:
         c = item.certificate
         if c is None:
             status = "malformed" if item.malformed else "not_found"
-            writer.writerow([_csv_safe(item.text), item.number or "", "no", status] + [""] * 8)
+            rows.append([item.text, item.number or "", "no", status] + [""] * 8)
             continue
-        writer.writerow([
-            _csv_safe(item.text), c.number, "yes", str(item.status), _csv_safe(c.holder_name),
-            _csv_safe(c.course_title),
-            _hours(c.hours), c.issued_on.isoformat(), c.expires_on.isoformat(),
-            c.revoked_at.date().isoformat() if c.revoked_at else "", _csv_safe(c.issuer_name),
-            verification_url(c.number),
+        rows.append([
+            item.text, c.number, "yes", str(item.status), c.holder_name, c.course_title, _hours(c.hours),
+            c.issued_on, c.expires_on, c.revoked_at, c.issuer_name, verification_url(c.number),
         ])
-    return out.getvalue()
+    return to_csv(CSV_COLUMNS, rows)
 
 
 # -- listing for the CLI ---------------------------------------------------------------------

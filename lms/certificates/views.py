@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -24,6 +25,7 @@ from flask_login import current_user
 
 from lms import jobs
 from lms.api import services as key_services
+from lms.api.limits import lookup_limit
 from lms.auth.permissions import public, role_required, signed_in
 from lms.certificates import services
 from lms.certificates.credential import format_hours
@@ -332,6 +334,7 @@ def _verify_page(status: int = 200, **context):
 
 @bp.get("/verify")
 @public
+@lookup_limit()
 def verify():
     if "number" not in request.args:
         return _verify_page()
@@ -354,6 +357,7 @@ def verify():
 
 @bp.post("/verify")
 @public
+@lookup_limit()
 @limiter.limit("30 per minute")
 def verify_pdf():
     form = VerifyPdfForm()
@@ -365,7 +369,7 @@ def verify_pdf():
                              mb=MAX_PDF_BYTES // (1024 * 1024))]
         return _verify_page(413, pdf_form=form)
     result = services.verify_pdf(data)
-    services.record_lookups([(result.check.number or "(pdf)", result.certificate is not None)],
+    services.record_lookups([(result.number or "(pdf)", result.certificate is not None)],
                             method="pdf", ip=request.remote_addr)
     db.session.commit()
     return _verify_page(200, pdf_form=VerifyPdfForm(formdata=None), pdf_result=result)
@@ -373,6 +377,7 @@ def verify_pdf():
 
 @bp.post("/verify/csv")
 @public
+@lookup_limit()
 @limiter.limit("10 per minute")
 def verify_csv():
     form = VerifyCsvForm()
@@ -416,6 +421,7 @@ def verify_csv():
 
 @bp.get("/verify/<number>")
 @public
+@lookup_limit()
 def verify_number(number: str):
     canonical = services.canonical_number(number)
     if canonical is not None and canonical != number:
@@ -436,10 +442,13 @@ def verify_number(number: str):
 
 @bp.get("/certificates/<number>.pdf")
 @public
+@lookup_limit()
 def pdf(number: str):
     certificate = _certificate_or_404(number)
     if certificate.number != number:
-        return redirect(url_for("certificates.pdf", number=certificate.number, **request.args), 301)
+        # The query string is passed on as it came: fed to url_for, "_method" or "_external" would steer it.
+        query = urlencode(list(request.args.items(multi=True)))
+        return redirect(url_for("certificates.pdf", number=certificate.number) + (f"?{query}" if query else ""), 301)
     if not services.pdf_is_current(certificate):
         try:
             services.render_pdf(certificate.id)
@@ -455,6 +464,7 @@ def pdf(number: str):
 
 @bp.get("/certificates/<number>/credential.json")
 @public
+@lookup_limit()
 def credential_json(number: str):
     certificate = _certificate_or_404(number)
     return _public_json(services.credential_for(certificate), "application/ld+json")
@@ -462,6 +472,7 @@ def credential_json(number: str):
 
 @bp.get("/certificates/<number>/credential.jwt")
 @public
+@lookup_limit()
 def credential_jwt(number: str):
     certificate = _certificate_or_404(number)
     return _public(Response(services.signed_credential(certificate), mimetype="application/vc+jwt"))

@@ -6,6 +6,7 @@ from lms.models.certificates import (
     Certificate,
     CertificateStatus,
     ContinuingEducation,
+    IssuedPdf,
     ReviewState,
     SupervisedHours,
     certificate_status,
@@ -42,7 +43,8 @@ from lms.models.users import Role, User, UserSession
 __all__ = [
     "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation", "Course",
     "CourseAsset", "CourseVersion", "Enrolment", "ExamItem", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
-    "Invitation", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz", "QuizAttempt",
+    "Invitation", "IssuedPdf", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz",
+    "QuizAttempt",
     "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
     "certificate_status",

@@ -78,6 +78,26 @@ class Certificate(Base):
         return certificate_status(self.revoked_at, self.expires_on, today)
 
 
+class IssuedPdf(Base):
+    """The SHA-256 of a certificate PDF we rendered. Only a file whose hash is here is one we issued:
+    a page can be redrawn around a genuine attached credential, so nothing else proves the page.
+
+    Every rendering is kept (a revocation re-renders the file with a watermark), so a copy
+    downloaded before it is still recognised, with the certificate's status today.
+    """
+
+    __tablename__ = "issued_pdfs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    certificate_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    rendered_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    certificate: so.Mapped["Certificate"] = so.relationship()
+
+
 class ContinuingEducation(Base):
     __tablename__ = "continuing_education"
     __table_args__ = (

@@ -1,17 +1,15 @@
 """CSV exports for coordinators and funders: a cohort's progress, and certificates.
 
 Each export is one query; the caller decides who may ask for which rows (see views and CLI).
-Cells that a spreadsheet would run as a formula are quoted.
+The CSV itself is written by `lms.csv_export` (quoted, formulas defused), like every other.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 
 from lms.auth.permissions import cohort_trainee_ids, supervised_trainee_ids
+from lms.csv_export import to_csv
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -34,33 +32,6 @@ CERTIFICATE_HEADERS = [
     "number", "holder_name", "email", "organization", "course", "course_version", "hours",
     "issued_on", "expires_on", "status", "revoked_on", "revoked_reason",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text  # a spreadsheet shows it as text instead of running it
-    return text
-
-
-def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
-
-
 def cohort_progress_rows(cohort: Cohort) -> list[list]:
     """One row per trainee and enrolled course (a trainee without an enrolment gets one empty row)."""
     members = cohort_trainee_ids(cohort.id).subquery()

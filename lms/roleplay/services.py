@@ -663,7 +663,12 @@ def _status_condition(status: str, user: User):
             return sa.and_(Submission.second_marker_id.is_not(None), ~_has_grade(GradeKind.SECOND))
         return sa.and_(Submission.second_marker_id == user.id, ~_has_grade(GradeKind.SECOND, user.id))
     if status == "graded":
-        return Submission.state.in_(GRADED_STATES)
+        condition = Submission.state.in_(GRADED_STATES)
+        if user.role != Role.ADMIN:  # a blind second marker finds it under "second", not among the graded
+            condition = sa.and_(condition, sa.or_(Submission.second_marker_id.is_(None),
+                                                  Submission.second_marker_id != user.id,
+                                                  _has_grade(GradeKind.SECOND, user.id)))
+        return condition
     return Submission.state != SubmissionState.DRAFT
 
 

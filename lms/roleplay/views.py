@@ -423,6 +423,7 @@ def queue():
         scenarios=services.queue_scenarios(user),
         waited=waited,
         effective_grade=services.effective_grade,
+        blind=lambda submission: services.must_stay_blind(submission, user),
         statuses=[("waiting", _("Waiting for a grade")), ("second", _("Second marking (blind)")),
                   ("graded", _("Graded")), ("all", _("All"))],
     )
