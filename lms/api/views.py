@@ -13,6 +13,7 @@ from lms.api.services import find_active_key, touch_key
 from lms.auth.permissions import public
 from lms.certificates import services
 from lms.extensions import csrf, db, limiter
+from lms.inputs import InvalidJson, read_json
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -111,9 +112,11 @@ def verifications():
         raise ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_json", 'The body is not valid JSON. Send {"numbers": ["PSS-..."]}.')
+    try:
+        body = read_json(max_bytes=MAX_BODY_BYTES, text=False)  # each number is answered, hostile or not
+    except InvalidJson as error:
+        example = ' Send {"numbers": ["PSS-..."]}.' if error.code == "invalid_json" else ""
+        raise ApiError(error.status_code, error.code, error.message + example) from None
     numbers = body.get("numbers") if isinstance(body, dict) else None
     if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
         raise ApiError(422, "invalid_request", "`numbers` must be a list of strings.")

@@ -2,23 +2,24 @@
 because the questions of an attempt are known only at request time."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from lms.forms import Form
 
-class EnrolForm(FlaskForm):
+
+class EnrolForm(Form):
     submit = SubmitField(_l("Enrol in this course"))
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(Form):
     submit = SubmitField(_l("Mark as read and continue"))
 
 
-class StartQuizForm(FlaskForm):
+class StartQuizForm(Form):
     submit = SubmitField(_l("Start the knowledge check"))
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     """CSRF protection for the answers; the answers themselves are `answer-<question id>` fields."""
 
     submit = SubmitField(_l("Submit my answers"))
