@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
@@ -39,6 +40,10 @@ def find_organization_by_invite_code(code: str) -> Organization | None:
     return db.session.scalar(sa.select(Organization).where(Organization.invite_code == code))
 
 
+class EmailTaken(DomainError):
+    """Another account has this email address (found first, or by the unique index in a race)."""
+
+
 def create_user(
     *,
     email: str,
@@ -50,16 +55,22 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email address already exists.", field="email")
+        raise EmailTaken("An account with this email address already exists.", field="email")
     user = User(
         email=email,
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
         role=str(role),
-        organization=organization,
+        organization_id=organization.id if organization is not None else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique index decides when two requests register at once
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise EmailTaken("An account with this email address already exists.", field="email") from None
+    # Only now: a user refused above must not linger in the organization's members.
+    user.organization = organization
     audit.record("user.created", actor=actor, subject=user, target_user=user, role=str(role))
     return user
 

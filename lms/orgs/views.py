@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms import audit
 from lms.auth.permissions import can_manage_organization, can_view_cohort, public, role_required
-from lms.errors import DomainError
+from lms.errors import Conflict, DomainError
 from lms.extensions import db, limiter
 from lms.inputs import bounded_int
 from lms.mail import send_mail
@@ -448,6 +448,9 @@ def add_trainees(cohort_id: int):
         chosen = list(db.session.scalars(sa.select(User).where(User.id.in_(form.trainees.data))))
         try:
             added = services.add_trainees(cohort, chosen, actor=current_user)
+        except Conflict as error:  # someone else added them meanwhile: show the cohort as it is now
+            flash(error.message, "error")
+            return redirect(url_for("orgs.manage_cohort", cohort_id=cohort.id))
         except DomainError as error:
             form.trainees.errors.append(error.message)
         else:

@@ -344,9 +344,13 @@ def submit_recording(
         submission.recording_mimetype = stored.mimetype
         submission.recording_size = stored.size
         submission.submitted_at = submission.updated_at = now
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # the unique attempt number decides when two uploads arrive at once
             db.session.add(submission)
             db.session.flush()
+    except IntegrityError:
+        uploads.delete_recording(data_dir, stored.path)
+        raise Conflict(_("Another attempt was submitted at the same moment, so this upload was not kept. Reload "
+                         "the page to see it.")) from None
     except Exception:
         uploads.delete_recording(data_dir, stored.path)
         raise
