@@ -5,6 +5,7 @@ and JSON bodies too large or too deep."""
 import importlib
 import io
 import pkgutil
+import re
 from datetime import date
 
 import pytest
@@ -242,6 +243,19 @@ def test_huge_or_odd_page_and_filter_parameters_read_as_the_default(client, db, 
             response = client.get(url, query_string={parameter: value})
             assert response.status_code < 500, (url, parameter, response.status_code)
             assert response.status_code != 404 or parameter == "org", (url, parameter)
+
+
+def test_every_list_page_reads_its_page_number_through_bounded_int():
+    """`db.paginate` without `page=` reads `?page=` itself, unbounded (a 500 at 2**63 on SQLite)."""
+    from pathlib import Path
+
+    root = Path(lms.__file__).parent
+    calls = [(str(path.relative_to(root)), call) for path in root.rglob("*.py")
+             for call in re.findall(r"db\.paginate\((?:[^()]|\([^()]*\))*\)", path.read_text(), re.S)]
+    assert len(calls) >= 6
+    assert [where for where, call in calls if "type=bounded_int" not in call] == []
+    assert [str(path) for path in root.rglob("*.py") if "type=int)" in path.read_text()
+            and "cli" not in path.name] == []
 
 
 def test_query_strings_reach_the_views_without_control_characters(app):
