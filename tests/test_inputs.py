@@ -269,3 +269,15 @@ def test_a_control_character_in_a_url_segment_is_a_404(client, db):
     assert client.get("/courses/intro%00").status_code == 404
     assert client.get("/verify/PSS%00-AAAA").status_code == 404
     assert client.get("/static/css/app.css%00").status_code == 404
+
+
+# -- files: the invitation CSV --------------------------------------------------------------------------------
+
+def test_an_invitation_csv_with_a_control_character_in_a_name_names_the_row(db, people):
+    from lms.orgs import invitations
+
+    rows, problems = invitations.read_csv("email,name\nnul@example.org,Eve\x00Null\nok@example.org,Fine\n".encode())
+    assert problems == []
+    checked = invitations.check_rows(rows, people["org"])
+    assert [row.problems for row in checked] == [
+        ["The name contains invisible control characters: remove them from the file."], []]
