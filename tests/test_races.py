@@ -194,3 +194,48 @@ def test_two_recording_uploads_at_once_on_postgresql(app, db, people, recorded_s
     db.session.expire_all()
     assert _count(Submission, Submission.trainee_id == trainee_id) == 1
     assert sorted(p.name for p in (tmp_path / "recordings").iterdir()) == ["take-0.webm"]
+
+
+@pytest.fixture
+def empty_draft(db, people, recorded_scenario):
+    draft = factories.make_submission(people["trainee"], recorded_scenario, state="draft")
+    db.session.commit()
+    return draft
+
+
+def _upload_with(tmp_path, trainee_id: int, scenario_id: int, name: str):
+    def store():
+        (tmp_path / "recordings").mkdir(exist_ok=True)
+        (tmp_path / "recordings" / name).write_bytes(b"take")
+        return StoredRecording(path=f"recordings/{name}", mimetype="video/webm", size=4)
+
+    return roleplay_services.submit_recording(_db.session.get(User, trainee_id), _db.session.get(
+        Scenario, scenario_id), store, data_dir=tmp_path, share=0)
+
+
+def test_an_empty_draft_taken_by_another_upload_meanwhile_is_refused(db, people, recorded_scenario, empty_draft,
+                                                                     tmp_path, monkeypatch):
+    draft_id = empty_draft.id
+    _meanwhile(monkeypatch, roleplay_services, "attempts_for", lambda: _db.session.execute(
+        sa.update(Submission).where(Submission.id == draft_id).values(state="submitted")
+        .execution_options(synchronize_session=False)))  # another transaction: this one's copy still says draft
+    with pytest.raises(Conflict) as refused:
+        _upload_with(tmp_path, people["trainee"].id, recorded_scenario.id, "late.webm")
+    assert str(refused.value.message).startswith(RECORDING_REFUSED)
+    assert not (tmp_path / "recordings" / "late.webm").exists()
+
+
+@postgres_only
+def test_two_uploads_onto_one_empty_draft_at_once_on_postgresql(app, db, people, recorded_scenario, empty_draft,
+                                                                tmp_path):
+    trainee_id, scenario_id = people["trainee"].id, recorded_scenario.id
+    outcome = race_two_writers(app, lambda: _upload_with(tmp_path, trainee_id, scenario_id, "first.webm"),
+                               lambda: _upload_with(tmp_path, trainee_id, scenario_id, "second.webm"),
+                               refused=Conflict)
+    assert outcome.second_waited, "the second upload never waited on the first: no overlap was tested"
+    assert outcome.first_committed and not outcome.second_committed
+    assert outcome.second_refusal.startswith(RECORDING_REFUSED)
+    db.session.expire_all()
+    submissions = db.session.scalars(sa.select(Submission).where(Submission.trainee_id == trainee_id)).all()
+    assert [(s.id, s.recording_path) for s in submissions] == [(empty_draft.id, "recordings/first.webm")]
+    assert sorted(p.name for p in (tmp_path / "recordings").iterdir()) == ["first.webm"]
