@@ -22,6 +22,7 @@ HOSTILE_QUERIES = [
     {"page": "abc", "course": "-1", "scenario": "1e9", "org": "NaN", "days": "-5", "status": "nonsense"},
     {"q": "Eve\x00\x1b[31m", "status": "\x00", "role": "\x7f", "number": "PSS\x00", "action": "\x08",
      "found": "\x00", "method": "\x00", "next": "/\x00", "download": "\x00"},
+    {"_method": "POST", "_scheme": "javascript", "_external": "1", "_anchor": "\x00", "download": "1"},
 ]
 
 
@@ -46,7 +47,7 @@ def world(app, db, people, courses):
         "attempt_id": ["1"], "version": [version.version], "path": ["image.png"],
         "scenario_id": [str(module.scenarios[0].id)],
         "submission_id": [str(record["submission"].id), str(draft.id)],
-        "number": [record["certificate"].number],
+        "number": [record["certificate"].number, record["certificate"].number.lower()],
         "entry_id": [str(hours.id), "1"],
         "cohort_id": [str(people["cohort"].id)],
         "user_id": [str(trainee.id), str(people["supervisor"].id)],

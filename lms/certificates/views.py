@@ -440,7 +440,9 @@ def verify_number(number: str):
 def pdf(number: str):
     certificate = _certificate_or_404(number)
     if certificate.number != number:
-        return redirect(url_for("certificates.pdf", number=certificate.number, **request.args), 301)
+        # Only `download` carries over: url_for would read `_method`, `_scheme`, `_external` as its own options.
+        download = {"download": request.args["download"]} if "download" in request.args else {}
+        return redirect(url_for("certificates.pdf", number=certificate.number, **download), 301)
     if not services.pdf_is_current(certificate):
         try:
             services.render_pdf(certificate.id)
