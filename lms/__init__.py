@@ -9,6 +9,7 @@ from flask import Flask, g, request, session
 
 from lms.config import Config, from_environment
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.inputs import CleanRequest, InputMap
 
 
 class PeerCertFlask(Flask):
@@ -17,6 +18,9 @@ class PeerCertFlask(Flask):
     Flask asks `inspect.iscoroutinefunction` about every hook, view and teardown function on every
     request (seven times for a verification API call); the answer never changes.
     """
+
+    request_class = CleanRequest  # query strings without control characters (lms.inputs)
+    url_map_class = InputMap  # bounded integers, no control characters in URL segments
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -399,7 +399,12 @@ HOSTILE_TEXT = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
     st.sampled_from(["", " ", "\x00", "a\x00b", "'; DROP TABLE users; --", "<script>alert(1)</script>",
                      "{{ 7*7 }}", "%s%s%s", "../../etc/passwd", "\u202e\u200b", "😀" * 50, "x" * 5000,
-                     "-1", "0", "99999999999999999999", "1e309", "NaN", "2026-02-30", "null", "[]", "{}"]),
+                     "-1", "0", "99999999999999999999", "1e309", "NaN", "2026-02-30", "null", "[]", "{}",
+                     str(2**31), str(2**63), str(2**64), f"-{2**63}", "sNaN", "-sNaN", "Infinity", "-inf", "1e999999",
+                     "\x1b[31mred", "a\x7fb\x85c", "tab\tand\nnew line\r\n"]),
+    st.text(alphabet=st.characters(categories=["Cc"]), min_size=1, max_size=20),  # control characters only
+    st.builds(lambda a, b: a + b, st.text(max_size=20), st.text(alphabet=st.characters(categories=["Cc"]),
+                                                                min_size=1, max_size=5)),
 )
 
 
@@ -478,6 +483,60 @@ def test_fuzzed_account_forms_never_cause_a_server_error(client, db, email, pass
     ]
     client.post("/auth/logout")
     assert all(response.status_code < 500 for response in responses), [r.status_code for r in responses]
+
+
+# -- fuzzing the JSON endpoints: lone surrogates, control characters, huge numbers, NaN, deep nesting -------
+
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False),
+    st.text(max_size=50), st.text(alphabet=st.characters(categories=["Cs", "Cc"]), max_size=10),
+)
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
+    st.text(max_size=10), inner, max_size=5), max_leaves=30)
+
+
+def _json_bodies(key: str):
+    """Bodies as sent: valid JSON (with a lone surrogate as its escape), NaN and deep nesting as text."""
+    import json
+
+    return st.one_of(
+        st.builds(lambda value: json.dumps({key: value}), JSON_VALUES),
+        st.builds(lambda value: json.dumps({key: [value]}), JSON_SCALARS),
+        st.integers(min_value=1, max_value=100_000).map(lambda depth: f'{{"{key}": ' + "[" * depth + "]" * depth
+                                                         + "}"),
+        st.sampled_from([f'{{"{key}": [NaN]}}', f'{{"{key}": [Infinity]}}', f'{{"{key}": [1e999999]}}',
+                         f'{{"{key}": ["\\ud800"]}}', f'{{"{key}": ["\\u0000"]}}', "", "[", "\x00",
+                         f'{{"{key}": [' + "9" * 5000 + "]}", f'{{"{key}": ["\\udc00\\ud800"]}}']),
+    )
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": False}])
+@FUZZ_SETTINGS
+@given(body=_json_bodies("replies"))
+def test_fuzzed_autosave_bodies_never_cause_a_server_error(app, client, people, auth, body, app_config):
+    from lms.extensions import db as database
+    from lms.models import Submission
+
+    draft = database.session.scalar(sa.select(Submission).where(Submission.state == "draft"))
+    if draft is None:
+        scenario = factories.make_enrolled_scenario(people["trainee"])
+        draft = factories.make_submission(people["trainee"], scenario, state="draft")
+        database.session.commit()
+        auth.login(people["trainee"])
+    response = client.post(f"/roleplays/attempts/{draft.id}/autosave", data=body, content_type="application/json")
+    assert response.status_code < 500, (body[:200], response.status_code)
+    assert response.is_json
+    # Whatever was stored, the attempt page still opens.
+    assert client.get(f"/roleplays/attempts/{draft.id}").status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": False}])
+@FUZZ_SETTINGS
+@given(body=_json_bodies("numbers"))
+def test_fuzzed_bulk_verification_bodies_never_cause_a_server_error(client, db, body, app_config):
+    response = client.post("/api/v1/verifications", data=body, content_type="application/json")
+    assert response.status_code < 500, (body[:200], response.status_code)
+    assert response.is_json and response.json["error" if response.status_code >= 400 else "count"] is not None
 
 
 # -- the JSON API, from its OpenAPI document --------------------------------------------------------

@@ -10,6 +10,7 @@ from lms import audit
 from lms.auth.sessions import end_all_sessions
 from lms.errors import DomainError, NotAllowed
 from lms.extensions import db
+from lms.inputs import MAX_INT
 from lms.models import (
     ApiKey,
     AuditEvent,
@@ -168,7 +169,7 @@ def audit_query(*, user: str = "", action: str = "", since: date | None = None, 
     query = sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor), so.joinedload(AuditEvent.target_user))
     if user.strip():
         text = user.strip().lower()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and int(text) <= MAX_INT:  # an id ("²" and 2**63 are not)
             people = sa.select(sa.literal(int(text)))
         else:
             pattern = f"%{text}%"

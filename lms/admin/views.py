@@ -12,6 +12,7 @@ from lms.admin.forms import ActionForm, EraseForm, OrganizationForm, RoleForm
 from lms.auth.permissions import role_required
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.inputs import bounded_int
 from lms.mail import mail_folder
 from lms.models import Organization, Role, User, utcnow
 from lms.orgs import services as org_services
@@ -49,12 +50,12 @@ def users():
     filters = {
         "q": request.args.get("q", ""),
         "role": request.args.get("role", ""),
-        "org": request.args.get("org", 0, type=int),
+        "org": request.args.get("org", 0, type=bounded_int),
         "status": request.args.get("status", ""),
     }
     query = services.users_query(search=filters["q"], role=filters["role"], organization_id=filters["org"] or None,
                                  status=filters["status"])
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=bounded_int), per_page=PER_PAGE, error_out=False)
     return render_template("admin/users.html", page=page, filters=filters, organizations=_organizations(),
                            roles=list(Role))
 
@@ -202,7 +203,7 @@ def courses():
 def audit_log():
     filters = {"user": request.args.get("user", ""), "action": request.args.get("action", ""),
                "since": _date_arg("since"), "until": _date_arg("until")}
-    page = db.paginate(services.audit_query(**filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.audit_query(**filters), page=request.args.get("page", 1, type=bounded_int),
                        per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit.html", page=page, filters=filters, actions=services.audit_actions())
 
@@ -212,7 +213,7 @@ def audit_log():
 def verifications():
     filters = {"number": request.args.get("number", ""), "found": request.args.get("found", ""),
                "method": request.args.get("method", "")}
-    page = db.paginate(services.verification_query(**filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.verification_query(**filters), page=request.args.get("page", 1, type=bounded_int),
                        per_page=PER_PAGE, error_out=False)
     keys = services.api_key_labels({log.api_key_id for log in page.items if log.api_key_id})
     return render_template("admin/verifications.html", page=page, filters=filters, keys=keys,

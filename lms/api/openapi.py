@@ -3,6 +3,7 @@
 import re
 
 from lms.certificates.services import MAX_BULK_NUMBERS
+from lms.inputs import MAX_JSON_DEPTH
 
 NUMBER_EXAMPLE = "PSS-7K3M-9QXD-4HTR-6"
 # The shape of a number as people type it: an optional prefix, then 13 letters or digits (12 random
@@ -194,10 +195,12 @@ def openapi_document(server_url: str, version: str = "1.0.0") -> dict:
                             "content": {"application/json": {
                                 "schema": {"$ref": "#/components/schemas/VerificationResponse"}}},
                         },
-                        "400": _error("The body is not a JSON document.", "invalid_json",
+                        "400": _error("The body is not a JSON document: not JSON, or nested more than "
+                                      f"{MAX_JSON_DEPTH} levels deep.", "invalid_json",
                                       'Send a JSON object such as {"numbers": ["PSS-..."]}.'),
                         "404": _error("The path does not exist.", "not_found", "The requested URL was not found."),
-                        "413": _error(f"More than {MAX_BULK_NUMBERS:,} numbers, or a body that is too large.",
+                        "413": _error(f"More than {MAX_BULK_NUMBERS:,} numbers (`too_many_numbers`), or a body that is "
+                                      "too large (`body_too_large`).",
                                       "too_many_numbers", f"Send at most {MAX_BULK_NUMBERS:,} numbers at a time."),
                         "415": _error("The body is not sent as `application/json`.", "unsupported_media_type",
                                       "Send the body as application/json."),

@@ -4,8 +4,7 @@ No cookies, no CSRF: anonymous callers are limited per IP address; organizations
 `Authorization: Bearer <key>` and are limited per key, more generously.
 """
 
-from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Blueprint, g, jsonify, request
 
 from lms.api import serializers
 from lms.api.errors import ApiError, register
@@ -15,6 +14,7 @@ from lms.api.services import touch_key
 from lms.auth.permissions import public
 from lms.certificates import services
 from lms.extensions import csrf, db
+from lms.inputs import InvalidJson, read_json
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -71,25 +71,15 @@ def certificate(number: str):
 @bp.post("/verifications")
 @public
 def verifications():
-    too_large = ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise too_large
+        raise ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    # A chunked body has no Content-Length: the stream itself is bounded. Werkzeug stops reading at
-    # the limit (silently, so one byte more is allowed to tell "too large" from "exactly the limit"),
-    # and nothing beyond it is read, let alone parsed.
-    limit = min(MAX_BODY_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES)
-    request.max_content_length = limit + 1
     try:
-        data = request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise too_large from None
-    if len(data) > limit:
-        raise too_large
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_json", 'The body is not valid JSON. Send {"numbers": ["PSS-..."]}.')
+        body = read_json(max_bytes=MAX_BODY_BYTES, text=False)  # each number is answered, hostile or not
+    except InvalidJson as error:
+        example = ' Send {"numbers": ["PSS-..."]}.' if error.code == "invalid_json" else ""
+        raise ApiError(error.status_code, error.code, error.message + example) from None
     numbers = body.get("numbers") if isinstance(body, dict) else None
     if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
         raise ApiError(422, "invalid_request", "`numbers` must be a list of strings.")

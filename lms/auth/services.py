@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
@@ -22,7 +23,8 @@ class AccountLocked(DomainError):
 
 
 class EmailTaken(DomainError):
-    """The address already has an account. Registration must not say so (the owner is mailed instead)."""
+    """The address already has an account (found first, or by the unique index in a race).
+    Registration must not say so: the owner is mailed instead."""
 
 
 def normalize_email(email: str) -> str:
@@ -61,10 +63,16 @@ def create_user(
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
         role=str(role),
-        organization=organization,
+        organization_id=organization.id if organization is not None else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique index decides when two requests register at once
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise EmailTaken("An account with this email address already exists.", field="email") from None
+    # Only now: a user refused above must not linger in the organization's members.
+    user.organization = organization
     audit.record("user.created", actor=actor, subject=user, target_user=user, role=str(role))
     return user
 

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.forms import Form
 
-class VerifyNumberForm(FlaskForm):
+
+class VerifyNumberForm(Form):
     class Meta:
         csrf = False  # a GET form: the number ends up in a shareable URL
 
@@ -17,7 +18,7 @@ class VerifyNumberForm(FlaskForm):
     submit = SubmitField(_l("Check number"))
 
 
-class VerifyPdfForm(FlaskForm):
+class VerifyPdfForm(Form):
     pdf = FileField(
         _l("Certificate PDF"),
         validators=[FileRequired(_l("Choose the certificate's PDF file."))],
@@ -26,7 +27,7 @@ class VerifyPdfForm(FlaskForm):
     submit = SubmitField(_l("Check this PDF"))
 
 
-class VerifyCsvForm(FlaskForm):
+class VerifyCsvForm(Form):
     csv = FileField(
         _l("CSV file of certificate numbers"),
         validators=[FileRequired(_l("Choose a CSV file."))],
@@ -35,11 +36,11 @@ class VerifyCsvForm(FlaskForm):
     submit = SubmitField(_l("Check the numbers"))
 
 
-class ConfirmNameForm(FlaskForm):
+class ConfirmNameForm(Form):
     submit = SubmitField(_l("Confirm and download"))
 
 
-class CorrectNameForm(FlaskForm):
+class CorrectNameForm(Form):
     name = StringField(
         _l("Name as it should appear"),
         validators=[DataRequired(message=_l("Enter your full name.")), Length(min=2, max=160)],
@@ -47,7 +48,7 @@ class CorrectNameForm(FlaskForm):
     submit = SubmitField(_l("Correct the name and re-issue"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(
         _l("Reason for revoking"),
         validators=[DataRequired(message=_l("Give the reason: it is kept in the audit log.")), Length(max=2000)],
@@ -56,13 +57,13 @@ class RevokeForm(FlaskForm):
     submit = SubmitField(_l("Revoke certificate"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token."""
 
     submit = SubmitField(_l("Continue"))
 
 
-class ContinuingEducationForm(FlaskForm):
+class ContinuingEducationForm(Form):
     title = StringField(_l("Activity"), validators=[DataRequired(message=_l("Name the activity.")), Length(max=200)],
                         description=_l("For example: Trauma-informed care workshop."))
     provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)],
@@ -86,14 +87,14 @@ class ContinuingEducationForm(FlaskForm):
     submit = SubmitField(_l("Send for approval"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField(_l("Note to the trainee"), validators=[Optional(), Length(max=2000)],
                          description=_l("Needed when you send an activity back."))
     approve = SubmitField(_l("Approve"))
     send_back = SubmitField(_l("Send back"))
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     organization = SelectField(_l("Organization"), coerce=int, validators=[Optional()])
     name = StringField(_l("Key name"), validators=[DataRequired(message=_l("Name the key.")), Length(max=120)],
                        description=_l("What will use it, for example: HR onboarding system."))

@@ -44,6 +44,7 @@ from lms.certificates.forms import (
 from lms.certificates.pdf_verify import MAX_PDF_BYTES
 from lms.errors import CertificateRevoked, DomainError
 from lms.extensions import db, limiter
+from lms.inputs import bounded_int
 from lms.models import ApiKey, Certificate, ContinuingEducation, Organization, Role
 from lms.signals import course_completed
 
@@ -516,7 +517,8 @@ def index():
     status = request.args.get("status", "")
     if status not in {"", "valid", "expired", "revoked"}:
         status = ""
-    page = db.paginate(services.search_certificates(query, status), per_page=25, error_out=False)
+    page = db.paginate(services.search_certificates(query, status), page=request.args.get("page", 1, type=bounded_int),
+                       per_page=25, error_out=False)
     today = services.today()
     return render_template("certificates/index.html", page=page, query=query, status=status,
                            rows=[(c, services.status_of(c, today)) for c in page.items])

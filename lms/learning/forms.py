@@ -2,24 +2,25 @@
 because the questions of an attempt are known only at request time."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lms.forms import Form
 
-class EnrolForm(FlaskForm):
+
+class EnrolForm(Form):
     submit = SubmitField(_l("Enrol in this course"))
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(Form):
     submit = SubmitField(_l("Mark as read and continue"))
 
 
-class StartQuizForm(FlaskForm):
+class StartQuizForm(Form):
     submit = SubmitField(_l("Start the knowledge check"))
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     """CSRF protection for the answers; the answers themselves are `answer-<question id>` fields."""
 
     submit = SubmitField(_l("Submit my answers"))
@@ -37,7 +38,7 @@ def submitted_answers(form_data) -> dict[str, list[str]]:
     return answers
 
 
-class ExerciseForm(FlaskForm):
+class ExerciseForm(Form):
     """A practice exercise answer: save a draft, or submit it (final) to see the model answer."""
 
     answer = TextAreaField(_l("Your answer"), validators=[Length(max=10_000)])
@@ -45,7 +46,7 @@ class ExerciseForm(FlaskForm):
     submit = SubmitField(_l("Submit and see the model answer"))
 
 
-class ExerciseReviewForm(FlaskForm):
+class ExerciseReviewForm(Form):
     comment = TextAreaField(_l("Your comment for the trainee"),
                             validators=[DataRequired(message=_l("Write a comment for the trainee.")),
                                         Length(max=4_000)])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.auth.forms import PASSWORD_HELP, PASSWORD_RULES
+from lms.forms import Form
 
 ROLE_CHOICES = [
     SelectChoice("trainee", _l("Trainee")),
@@ -24,7 +24,7 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="trainee")
@@ -33,7 +33,7 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Send invitation"))
 
 
-class CsvUploadForm(FlaskForm):
+class CsvUploadForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
@@ -44,18 +44,18 @@ class CsvUploadForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class CsvConfirmForm(FlaskForm):
+class CsvConfirmForm(Form):
     payload = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Send all invitations"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("As it should appear on your certificate."))
     password = PasswordField(_l("Password"), validators=PASSWORD_RULES, description=PASSWORD_HELP)
@@ -64,7 +64,7 @@ class AcceptInvitationForm(FlaskForm):
     submit = SubmitField(_l("Create my account"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("For example: Spring 2026."))
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
@@ -77,16 +77,16 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SupervisorsForm(FlaskForm):
+class SupervisorsForm(Form):
     supervisors = MultiCheckboxField(_l("Supervisors"), coerce=int)
     submit = SubmitField(_l("Save supervisors"))
 
 
-class TraineesForm(FlaskForm):
+class TraineesForm(Form):
     trainees = MultiCheckboxField(_l("Trainees"), coerce=int)
     submit = SubmitField(_l("Add to cohort"))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     course_version = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Enrol the cohort"))

@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lms import audit
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.inputs import forbidden_characters
 from lms.models import Cohort, Invitation, Organization, Role, User, cohort_supervisors, cohort_trainees, utcnow
 
 INVITATION_DAYS = 14
@@ -165,6 +166,8 @@ def check_rows(rows: list[InviteRow], organization: Organization, *, default_coh
             row.problems.append("The name is missing.")
         elif len(row.name) > 120:
             row.problems.append("The name is longer than 120 characters.")
+        elif forbidden_characters(row.name, multiline=False):
+            row.problems.append("The name contains invisible control characters: remove them from the file.")
         role = parse_role(row.role)
         if role is None:
             row.problems.append(f"Unknown role “{row.role}”: use trainee, supervisor or org_admin.")

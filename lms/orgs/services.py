@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import DomainError, NotAllowed
+from lms.errors import Conflict, DomainError, NotAllowed
 from lms.extensions import db
 from lms.models import (
     Cohort,
@@ -192,11 +192,17 @@ def set_supervisors(cohort: Cohort, supervisors: list[User], *, actor: User | No
         audit.record("cohort.supervisors_changed", actor=actor, subject=cohort, before=before, after=after)
 
 
+def cohort_trainee_ids(cohort_id: int) -> set[int]:
+    return set(db.session.scalars(sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort_id)))
+
+
+TRAINEES_ADDED_MEANWHILE = ("Someone else added some of these trainees to the cohort at the same moment, so nothing "
+                            "was changed. Check the cohort's list and add whoever is still missing.")
+
+
 def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = None) -> int:
     """Add trainees of the cohort's organization; return how many were new to it."""
-    present = set(db.session.scalars(
-        sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort.id)
-    ))
+    present = cohort_trainee_ids(cohort.id)
     added = []
     for trainee in trainees:
         if trainee.role != Role.TRAINEE or trainee.organization_id != cohort.organization_id:
@@ -205,7 +211,12 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
             added.append(trainee.id)
             present.add(trainee.id)
     if added:
-        db.session.execute(sa.insert(cohort_trainees), [{"cohort_id": cohort.id, "user_id": uid} for uid in added])
+        try:
+            with db.session.begin_nested():  # the primary key decides when two managers add the same person
+                db.session.execute(sa.insert(cohort_trainees),
+                                   [{"cohort_id": cohort.id, "user_id": uid} for uid in added])
+        except IntegrityError:
+            raise Conflict(TRAINEES_ADDED_MEANWHILE) from None
         db.session.expire(cohort, ["trainees"])
         audit.record("cohort.trainees_added", actor=actor, subject=cohort, user_ids=added)
     return len(added)

@@ -13,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from lms import audit
 from lms.auth import sessions
 from lms.auth.permissions import can_manage_organization, can_view_cohort, public, role_required
-from lms.errors import DomainError
+from lms.errors import Conflict, DomainError
 from lms.extensions import db, limiter
+from lms.inputs import bounded_int
 from lms.mail import send_mail
 from lms.models import Cohort, CourseVersion, Invitation, Organization, Role, User, utcnow
 from lms.orgs import dashboards, exports, invitations, services
@@ -46,7 +47,7 @@ def _organization_or_none() -> Organization | None:
         if current_user.organization_id is None:
             abort(403)
         return db.session.get(Organization, current_user.organization_id)
-    org_id = request.args.get("org", type=int)
+    org_id = request.args.get("org", type=bounded_int)
     if org_id is None:
         return None
     return db.get_or_404(Organization, org_id)
@@ -155,7 +156,7 @@ def _people_page(organization: Organization, *, invite_form=None, upload_form=No
     search = request.args.get("q", "")
     role = request.args.get("role", "")
     page = db.paginate(services.members_query(organization.id, search=search, role=role),
-                       page=request.args.get("page", 1, type=int), per_page=PEOPLE_PER_PAGE, error_out=False)
+                       page=request.args.get("page", 1, type=bounded_int), per_page=PEOPLE_PER_PAGE, error_out=False)
     cohort_names = services.cohort_names_by_user([user.id for user in page.items])
     return render_template(
         "orgs/people.html", organization=organization, invite_form=invite_form, upload_form=upload_form,
@@ -364,9 +365,9 @@ def new_cohort():
 @role_required(*STAFF)
 def dashboard(cohort_id: int):
     cohort = _cohort_for_viewing(cohort_id)
-    days = min(max(request.args.get("days", dashboards.DEFAULT_STUCK_DAYS, type=int), 1), 365)
-    data = dashboards.build_dashboard(cohort, course_id=request.args.get("course", type=int), stuck_days=days)
-    grid = ListPage.of(data.rows, request.args.get("page", 1, type=int), GRID_PER_PAGE)
+    days = min(max(request.args.get("days", dashboards.DEFAULT_STUCK_DAYS, type=bounded_int), 1), 365)
+    data = dashboards.build_dashboard(cohort, course_id=request.args.get("course", type=bounded_int), stuck_days=days)
+    grid = ListPage.of(data.rows, request.args.get("page", 1, type=bounded_int), GRID_PER_PAGE)
     return render_template(
         "orgs/dashboard.html", cohort=cohort, data=data, grid=grid, days=days,
         can_manage=can_manage_organization(current_user, cohort.organization_id),
@@ -449,6 +450,9 @@ def add_trainees(cohort_id: int):
         chosen = list(db.session.scalars(sa.select(User).where(User.id.in_(form.trainees.data))))
         try:
             added = services.add_trainees(cohort, chosen, actor=current_user)
+        except Conflict as error:  # someone else added them meanwhile: show the cohort as it is now
+            flash(error.message, "error")
+            return redirect(url_for("orgs.manage_cohort", cohort_id=cohort.id))
         except DomainError as error:
             form.trainees.errors.append(error.message)
         else:
@@ -517,7 +521,7 @@ def export_progress(cohort_id: int):
 @bp.get("/org/certificates.csv")
 @role_required(*STAFF)
 def export_certificates():
-    organization_id = request.args.get("org", type=int) if current_user.role == Role.ADMIN else None
+    organization_id = request.args.get("org", type=bounded_int) if current_user.role == Role.ADMIN else None
     text = exports.certificates_csv(current_user, organization_id=organization_id)
     audit.record("export.certificates", actor=current_user, organization_id=organization_id or
                  current_user.organization_id)

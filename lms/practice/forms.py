@@ -1,15 +1,16 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from lms.forms import Form
 
 MIN_HOURS = Decimal("0.25")
 MAX_HOURS = Decimal("24")
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     worked_on = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date you worked."))])
     setting = StringField(_l("Setting"), validators=[DataRequired(), Length(max=120)],
                           description=_l("Where you worked, for example: Riverside drop-in centre, warmline."))
@@ -23,13 +24,13 @@ class HoursForm(FlaskForm):
     submit = SubmitField(_l("Log hours"))
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     note = TextAreaField(_l("What needs to change"), validators=[
         DataRequired(_l("Say what the trainee should change.")), Length(max=1000)])
     submit = SubmitField(_l("Return to trainee"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """Approve or withdraw: the button and the CSRF token."""
 
     submit = SubmitField(_l("Approve"))

@@ -7,6 +7,7 @@ from flask_login import current_user
 from lms.auth.permissions import can_review_hours, role_required
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.inputs import bounded_int
 from lms.models import ReviewState, Role, SupervisedHours
 from lms.practice import services
 from lms.practice.forms import HoursForm, ReturnForm, ReviewForm
@@ -104,7 +105,7 @@ def review():
     state = request.args.get("state", ReviewState.PENDING.value)
     if state not in {s.value for s in ReviewState}:
         state = ReviewState.PENDING.value
-    page = db.paginate(services.review_query(current_user, state), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.review_query(current_user, state), page=request.args.get("page", 1, type=bounded_int),
                        per_page=PER_PAGE, error_out=False)
     pending = services.pending_count(current_user)
     return render_template("practice/review.html", page=page, state=state, pending=pending,

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from lms.forms import Form
 
-class ExportForm(FlaskForm):
+
+class ExportForm(Form):
     submit = SubmitField(_l("Download my data (ZIP)"))

@@ -1,29 +1,29 @@
 """Forms for attempts, uploads and rubric grading. The rubric form is built per scenario."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.forms import Form
 from lms.roleplay.rubric import BREACH, LEVELS, NO_BREACH, Criterion
 from lms.roleplay.services import MAX_REPLY_CHARS, Scores
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (start, submit, delete a draft, mark a calibration sample)."""
 
     submit = SubmitField(_l("Continue"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     turn = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
     reply = TextAreaField(_l("Your reply"), validators=[DataRequired(message=_l("Write a reply before continuing.")),
                                                         Length(max=MAX_REPLY_CHARS)])
 
 
-class RecordingForm(FlaskForm):
+class RecordingForm(Form):
     recording = FileField(
         _l("Recording"),
         description=_l("An audio or video file of the role-play done with a partner: MP3, M4A, MP4, WebM, OGG or "
@@ -40,7 +40,7 @@ def _id_or_zero(value) -> int:
         return 0
 
 
-class LivePickForm(FlaskForm):
+class LivePickForm(Form):
     class Meta:
         csrf = False  # a GET form: it only chooses what to show
 
@@ -49,7 +49,7 @@ class LivePickForm(FlaskForm):
     submit = SubmitField(_l("Open the rubric"))
 
 
-class RubricForm(FlaskForm):
+class RubricForm(Form):
     """Levels and comments per criterion, plus overall feedback; subclassed per scenario."""
 
     criteria: list[Criterion] = []

@@ -325,6 +325,11 @@ def submit_attempt(submission: Submission, trainee: User, *, share: float, rng: 
     return True
 
 
+def _recording_race() -> str:
+    return _("Another attempt was submitted at the same moment, so this upload was not kept. Reload the page to "
+             "see it.")
+
+
 def submit_recording(
     trainee: User,
     scenario: Scenario,
@@ -347,6 +352,12 @@ def submit_recording(
     stored = store()
     now = utcnow()
     try:
+        # An empty written draft becomes this recording, once: a second upload racing this one finds it
+        # taken (on PostgreSQL it waits for the first and then matches no row).
+        if draft is not None and not db.session.execute(
+                sa.update(Submission).where(Submission.id == draft.id, Submission.state == SubmissionState.DRAFT)
+                .values(state=SubmissionState.SUBMITTED, submitted_at=now)).rowcount:
+            raise Conflict(_recording_race())
         submission = draft or Submission(
             scenario_id=scenario.id,
             trainee_id=trainee.id,
@@ -360,10 +371,13 @@ def submit_recording(
         submission.recording_mimetype = stored.mimetype
         submission.recording_size = stored.size
         submission.submitted_at = submission.updated_at = now
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # the unique attempt number decides when two uploads arrive at once
             db.session.add(submission)
             db.session.flush()
-    except Exception:
+    except IntegrityError:
+        uploads.delete_recording(data_dir, stored.path)
+        raise Conflict(_recording_race()) from None
+    except Exception:  # the Conflict above included: the file of a refused upload is not kept
         uploads.delete_recording(data_dir, stored.path)
         raise
     assign_second_marker(submission, share=share, rng=rng)

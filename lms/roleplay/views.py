@@ -31,6 +31,7 @@ from lms.auth.permissions import (
 )
 from lms.errors import AlreadyGraded, DomainError
 from lms.extensions import db
+from lms.inputs import bounded_int, read_json
 from lms.mail import send_mail
 from lms.models import Course, GradeKind, Role, Submission, SubmissionKind, SubmissionState, utcnow
 from lms.roleplay import charts, rubric, services, uploads
@@ -40,6 +41,8 @@ from lms.roleplay.forms import ActionForm, LivePickForm, RecordingForm, ReplyFor
 bp = Blueprint("roleplay", __name__)
 
 STAFF = (Role.SUPERVISOR, Role.ADMIN)
+# A draft's replies, each up to MAX_REPLY_CHARS, even if every character is sent as a \uXXXX escape.
+AUTOSAVE_MAX_BYTES = 512 * 1024
 
 
 @bp.context_processor
@@ -274,10 +277,10 @@ def reply(submission_id: int):
 def autosave(submission_id: int):
     """Save the draft as typed and answer with the formative feedback (JSON, for roleplay.js)."""
     submission = own_draft_or_404(submission_id)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("replies"), list):
-        return jsonify(error="bad_request", message=_("Send the replies as a list.")), 400
     try:
+        payload = read_json(max_bytes=AUTOSAVE_MAX_BYTES)
+        if not isinstance(payload, dict) or not isinstance(payload.get("replies"), list):
+            return jsonify(error="bad_request", message=_("Send the replies as a list.")), 400
         services.save_draft(submission, payload["replies"])
     except DomainError as error:
         return jsonify(error=type(error).__name__, message=error.message), error.status_code
@@ -400,7 +403,7 @@ def recording(submission_id: int):
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
+    value = request.args.get(name, type=bounded_int)
     return value if value and value > 0 else None
 
 
@@ -412,7 +415,7 @@ def queue():
     if status not in services.QUEUE_STATUSES:
         status = "waiting"
     filters = services.QueueFilters(status=status, course_id=_int_arg("course"), scenario_id=_int_arg("scenario"))
-    page = db.paginate(services.queue_query(user, filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.queue_query(user, filters), page=request.args.get("page", 1, type=bounded_int),
                        per_page=25, error_out=False)
     return render_template(
         "roleplay/queue.html",

@@ -1,0 +1,143 @@
+"""A crawl of every page as every role finds no server error: each GET route in `app.url_map` with real ids
+filled in, then hostile variants (ids no column can hold, negative ids, odd page and filter parameters,
+control characters in the query string)."""
+
+import itertools
+import re
+
+import pytest
+
+from lms.models import SupervisedHours
+from lms.orgs import invitations
+from tests import factories, org_factories
+from tests.conftest import FreshContextClient
+
+ROLES = [None, "trainee", "supervisor", "outsider_supervisor", "org_admin", "admin"]
+SKIP = {"static", "auth.logout"}
+HUGE_IDS = [str(2**31), str(2**63), str(2**64), "99999999999999999999"]
+HOSTILE_QUERIES = [
+    {"page": "99999999999999999999", "course": str(2**63), "scenario": str(2**64), "org": str(2**63),
+     "days": str(2**70), "user": str(2**63)},
+    {"user": "\u00b2", "since": "99999-01-01", "until": "2026-02-30"},
+    {"page": "abc", "course": "-1", "scenario": "1e9", "org": "NaN", "days": "-5", "status": "nonsense"},
+    {"q": "Eve\x00\x1b[31m", "status": "\x00", "role": "\x7f", "number": "PSS\x00", "action": "\x08",
+     "found": "\x00", "method": "\x00", "next": "/\x00", "download": "\x00"},
+    {"_method": "POST", "_scheme": "javascript", "_external": "1", "_anchor": "\x00", "download": "1"},
+]
+
+
+@pytest.fixture
+def world(app, db, people, courses):
+    """Demo-like rows for every kind of page, and candidate values for each URL parameter."""
+    from lms.learning.services import enrol
+
+    trainee = people["trainee"]
+    record = org_factories.make_org_record(trainee, people["supervisor"], data_dir=app.config["DATA_DIR"])
+    version = courses["peer-specialist-core"]
+    module = version.modules[0]
+    enrol(trainee, version)
+    draft = factories.make_submission(trainee, module.scenarios[0], state="draft")
+    hours = db.session.query(SupervisedHours).filter_by(user_id=trainee.id).first()
+    _, token = invitations.invite(people["org"], email="newcomer@example.org", name="New Comer", role="trainee",
+                                  cohort=people["cohort"])
+    db.session.commit()
+    return {
+        "course_slug": [version.course.slug, record["version"].course.slug],
+        "module_slug": [module.slug], "lesson_slug": [module.lessons[0].slug],
+        "attempt_id": ["1"], "version": [version.version], "path": ["image.png"],
+        "scenario_id": [str(module.scenarios[0].id)],
+        "submission_id": [str(record["submission"].id), str(draft.id)],
+        "number": [record["certificate"].number, record["certificate"].number.lower()],
+        "entry_id": [str(hours.id), "1"],
+        "cohort_id": [str(people["cohort"].id)],
+        "user_id": [str(trainee.id), str(people["supervisor"].id)],
+        "organization_id": [str(people["org"].id)],
+        "token": [token, "not-a-token"],
+        "filename": ["css/app.css"],
+    }
+
+
+def _fill(rule, values: dict) -> list[str]:
+    names = sorted(rule.arguments)
+    urls = []
+    for combination in itertools.product(*(values[name] for name in names)):
+        url = rule.rule
+        for name, value in zip(names, combination, strict=True):
+            url = re.sub(r"<(?:[^:<>]+:)?" + name + ">", lambda _m, v=value: v, url)
+        urls.append(url)
+    return urls
+
+
+def _hostile_ids(rule, values: dict) -> list[str]:
+    """The rule with each integer parameter in turn set to a huge or negative number."""
+    int_names = [name for name, converter in rule._converters.items() if "Int" in type(converter).__name__]
+    urls = []
+    for target in int_names:
+        for bad in [*HUGE_IDS, "-1"]:
+            urls.extend(_fill(rule, {**values, target: [bad]})[:1])
+    return urls
+
+
+def _get_routes(app):
+    return [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint not in SKIP]
+
+
+def _login(app, people, role):
+    client = app.test_client()
+    if role:
+        response = client.post("/auth/login", data={"email": people[role].email, "password": factories.PASSWORD})
+        assert response.status_code == 302, role
+    return client
+
+
+def _crawl(app, client, world: dict, endpoints=None) -> tuple[int, list]:
+    """GET every page (and its hostile variants); return how many requests, and those that failed."""
+    failures, seen = [], 0
+    for rule in _get_routes(app):
+        if endpoints is not None and rule.endpoint not in endpoints:
+            continue
+        for url in _fill(rule, world):
+            for query in [{}, *HOSTILE_QUERIES]:
+                response = client.get(url, query_string=query)
+                seen += 1
+                if response.status_code >= 500:
+                    failures.append((url, query, response.status_code))
+                response.close()
+        for url in _hostile_ids(rule, world):
+            response = client.get(url)
+            seen += 1
+            if response.status_code != 404:
+                failures.append((url, {}, response.status_code))
+            response.close()
+    return seen, failures
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": False}])
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_as_every_role_answers_without_a_server_error(app, people, world, role, app_config,
+                                                                 monkeypatch):
+    factories.stub_certificate_pdfs(monkeypatch)
+    app.test_client_class = FreshContextClient
+    client = _login(app, people, role)
+    seen, failures = _crawl(app, client, world)
+    assert seen > 300
+    assert failures == []
+    if role:  # still signed in: no page of the crawl logged the person out
+        assert client.get("/dashboard").status_code == 200
+
+
+def test_the_crawl_fills_every_parameter_of_every_page(app, world):
+    names = {name for rule in _get_routes(app) for name in rule.arguments}
+    assert names - set(world) == set()
+
+
+def test_the_crawl_reports_a_page_that_fails(app, people, world):
+    @app.get("/__crawl/<int:item_id>")
+    def boom(item_id):
+        raise RuntimeError("boom")
+
+    boom.access_rule = "public"
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    seen, failures = _crawl(app, app.test_client(), {**world, "item_id": ["1"]}, endpoints={"boom"})
+    assert seen == 1 + len(HOSTILE_QUERIES) + len(HUGE_IDS) + 1
+    assert [status for _, _, status in failures] == [500] * (1 + len(HOSTILE_QUERIES))
