@@ -264,7 +264,7 @@ def test_model_file_is_small_and_pure_python():
 
 
 def test_evaluation_on_a_small_annomi_file(tmp_path):
-    from lms.roleplay.evaluation import evaluate, format_report, load_utterances
+    from tools.annomi import evaluate, format_report, load_utterances
 
     header = (
         "transcript_id,utterance_id,interlocutor,utterance_text,annotator_id,main_therapist_behaviour,"

@@ -90,7 +90,7 @@ ANNOMI = SHARED / "data" / "annomi-dev.csv"
 def test_roleplay_agreement_command_reports_sensible_kappa_on_annomi(runner):
     result = runner.invoke(args=["roleplay", "agreement", "--data", str(ANNOMI)])
     assert result.exit_code == 0, result.output
-    from lms.roleplay.agreement import annomi_agreement
+    from tools.annomi import annomi_agreement
 
     codes = annomi_agreement(ANNOMI)["codes"]
     for code in ("main_therapist_behaviour", "question_exists", "reflection_exists"):

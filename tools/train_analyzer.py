@@ -3,12 +3,12 @@
 Run in a throwaway virtualenv with scikit-learn (it is NOT a runtime dependency of the LMS):
 
     python3 -m venv /tmp/trainvenv && /tmp/trainvenv/bin/pip install scikit-learn
-    /tmp/trainvenv/bin/python tools/train_analyzer.py /work/shared/data/annomi-dev.csv
+    python tools/train_analyzer.py PATH/TO/annomi-dev.csv
 
 What it does:
 
 1. Loads the counsellor utterances (deduplicated: one annotator per utterance) with
-   ``lms.roleplay.evaluation.load_utterances`` and turns each into the sparse binary features of
+   ``tools.annomi.load_utterances`` and turns each into the sparse binary features of
    ``lms.roleplay.analyzer.features`` - the very function used at run time, so training and inference agree.
 2. Cross-validation grouped by ``transcript_id`` (GroupKFold, no transcript in both train and test). Inside each
    training part, an inner grouped CV picks the L2 strength C and each head's probability threshold; the heads are
@@ -44,9 +44,10 @@ if "lms" not in sys.modules:
     _pkg = types.ModuleType("lms")
     _pkg.__path__ = [str(ROOT / "lms")]
     sys.modules["lms"] = _pkg
+sys.path.insert(0, str(ROOT))
 
 from lms.roleplay import analyzer as A  # noqa: E402
-from lms.roleplay import evaluation as E  # noqa: E402
+from tools import annomi as E  # noqa: E402
 
 C_GRID = (0.03, 0.1, 0.3)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.1, 0.81, 0.05))
@@ -195,7 +196,7 @@ def train_heads(utts, feats, groups, choice):
 def main(argv=None):
     global MIN_GROUPS, C_GRID
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", nargs="?", default="/work/shared/data/annomi-dev.csv")
+    parser.add_argument("csv", help="the AnnoMI development CSV")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--inner", type=int, default=4)
     parser.add_argument("--context", action="store_true", help="experiment: add features of the client's previous line")

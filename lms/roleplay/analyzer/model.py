@@ -43,3 +43,33 @@ class Head:
 
 
 # Decision settings (tools/train_analyzer.py cross-validates them).
+
+
+MAIN_CLASSES = ("question", "reflection", "therapist_input", "other")
+
+
+class MainHead:
+    """The four-way main behaviour (AnnoMI's ``main_therapist_behaviour``): one linear score per class, the highest
+    (after the class's bias) wins."""
+
+    __slots__ = ("classes", "intercepts", "weights")
+
+    def __init__(self, spec: Mapping):
+        self.classes: tuple[str, ...] = tuple(spec["classes"])
+        bias = spec.get("bias") or [0.0] * len(self.classes)
+        self.intercepts = [float(b) + float(c) for b, c in zip(spec["intercept"], bias, strict=True)]
+        self.weights: dict[str, list[float]] = spec["weights"]
+
+    def scores(self, feats: Mapping[str, float]) -> list[float]:
+        out = list(self.intercepts)
+        w = self.weights
+        for key, value in feats.items():
+            row = w.get(key)
+            if row:
+                for i, weight in enumerate(row):
+                    out[i] += weight * value
+        return out
+
+    def predict(self, feats: Mapping[str, float]) -> str:
+        scores = self.scores(feats)
+        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
