@@ -50,6 +50,7 @@ class Utterance:
     previous: str | None  # the client's line just before, if the previous line is the client's
     gold: frozenset[str]
     mi_quality: str
+    main: str = "other"  # main_therapist_behaviour
 
 
 def _gold(row: Mapping[str, str]) -> frozenset[str]:
@@ -97,6 +98,7 @@ def load_utterances(csv_path: str | Path) -> list[Utterance]:
                 previous=prev["utterance_text"] if prev and prev["interlocutor"] == "client" else None,
                 gold=_gold(row),
                 mi_quality=row.get("mi_quality", ""),
+                main=row.get("main_therapist_behaviour") or "other",
             )
         )
     return out
@@ -211,7 +213,11 @@ def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
         }
 
     model = engine.model or {}
+    main_gold = [u.main for u in utterances]
+    main_pred = [engine.main_behaviour(u.text, u.previous) for u in utterances]
     return {
+        "cv_main": model.get("cv_main"),
+        "main_on_dev": main_scores(main_gold, main_pred) if engine.main else None,
         "csv": str(csv_path),
         "utterances": len(utterances),
         "transcripts": len({u.transcript_id for u in utterances}),
@@ -223,6 +229,43 @@ def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
         "red_flag_rates": flag_rates,
         "ms_per_reply": round(1000 * elapsed / max(len(utterances), 1), 3),
     }
+
+
+MAIN_CLASSES = ("question", "reflection", "therapist_input", "other")
+#: Issue 16's targets for unseen transcripts (grouped cross-validation).
+MAIN_TARGETS = {"macro_f1": 0.75, "reflection": 0.70, "question": 0.90, "therapist_input": 0.60}
+
+
+def main_scores(gold: list[str], pred: list[str | None]) -> dict:
+    """Per-class F1 and macro-F1 of the four-way main behaviour."""
+    f1 = {}
+    for c in MAIN_CLASSES:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p == c)
+        n_pred = sum(1 for p in pred if p == c)
+        n_gold = sum(1 for g in gold if g == c)
+        f1[c] = round(2 * tp / (n_pred + n_gold), 3) if n_pred + n_gold else 0.0
+    return {"macro_f1": round(sum(f1.values()) / len(f1), 3), "f1": f1}
+
+
+def format_main(cv: Mapping | None, on_dev: Mapping | None) -> list[str]:
+    """Lines for the four-way main behaviour: grouped CV against the targets, and the shipped model on --data."""
+    if not cv:
+        return ["Four-way main behaviour: no cross-validated figures in the model file."]
+    lines = [
+        f"Four-way main behaviour, grouped {cv.get('folds', '?')}-fold cross-validation by transcript "
+        f"({cv.get('utterances', '?')} counsellor utterances, {cv.get('transcripts', '?')} transcripts; "
+        "tools/train_main_behaviour.py):"
+    ]
+    for name in ("macro_f1", *MAIN_CLASSES):
+        value = cv["macro_f1"] if name == "macro_f1" else cv["f1"][name]
+        target = MAIN_TARGETS.get(name)
+        verdict = "" if target is None else f"  target {target:.2f}: {'met' if value >= target else 'NOT met'}"
+        dev = ""
+        if on_dev:
+            dev_value = on_dev["macro_f1"] if name == "macro_f1" else on_dev["f1"][name]
+            dev = f"  (shipped, on --data: {dev_value:.2f})"
+        lines.append(f"  {name:<16} {value:.2f}{verdict}{dev}")
+    return lines
 
 
 def format_report(metrics: Mapping) -> str:
@@ -278,6 +321,8 @@ def format_report(metrics: Mapping) -> str:
         lines.append("Rule-only labels (not annotated in AnnoMI), share of utterances flagged:")
         lines.extend(parts)
     lines.append(f"Speed: {metrics['ms_per_reply']} ms per reply.")
+    lines.append("")
+    lines.extend(format_main(metrics.get("cv_main"), metrics.get("main_on_dev")))
     return "\n".join(lines)
 
 

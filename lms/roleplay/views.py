@@ -227,7 +227,7 @@ def attempt_context(submission: Submission) -> dict:
         "replies": replies,
         "revealed": revealed,
         "complete": services.is_complete(submission),
-        "feedback": services.formative_feedback(replies, targets),
+        "feedback": services.formative_feedback(replies, targets, scenario.turns),
         "previous": last,
         "previous_grade": services.effective_grade(last) if last else None,
         "action_form": ActionForm(),
@@ -359,7 +359,8 @@ def submission(submission_id: int):
         blind=blind,
         is_trainee=is_trainee,
         can_grade=can_grade_roleplay(user, submission.trainee),
-        feedback=services.formative_feedback(replies, submission.scenario.module.course_version.feedback_targets)
+        feedback=services.formative_feedback(replies, submission.scenario.module.course_version.feedback_targets,
+                                             submission.scenario.turns)
         if submission.kind == SubmissionKind.WRITTEN else None,
         action_form=ActionForm(),
         storage_key=f"roleplay-draft-{submission.id}",

@@ -16,7 +16,7 @@ from .features import features
 from .model import HEADS, MODEL_PATH, load_model
 from .results import LABELS, QUESTION_LABELS, RED_FLAGS, RedFlag, ReplyAnalysis, TargetCheck, TranscriptFeedback
 from .text import normalize, split_sentences, tokens
-from .transcript import DEFAULT_TARGETS, analyze_reply, analyze_transcript, default_analyzer
+from .transcript import DEFAULT_TARGETS, analyze_reply, analyze_transcript, default_analyzer, reported_accuracy
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -36,6 +36,7 @@ __all__ = [
     "features",
     "load_model",
     "normalize",
+    "reported_accuracy",
     "split_sentences",
     "tokens",
 ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .features import features
+from .features import features, main_features
 from .lexicon import ACKNOWLEDGEMENT, ADVICE_EXCLUDE, DISGUISED_ADVICE
-from .model import HEADS, Head
+from .model import HEADS, Head, MainHead
 from .notes import NOTE_ORDER, note_for
 from .results import ReplyAnalysis
 from .rules import non_reflective, rule_hits, self_disclosure_words
@@ -40,6 +40,15 @@ class Analyzer:
         self.complex_mode = settings.get("COMPLEX_MODE", COMPLEX_MODE)
         self.non_reflective_information = bool(settings.get("NON_REFLECTIVE_INFORMATION", NON_REFLECTIVE_INFORMATION))
         self.uses_context = bool((model or {}).get("features", {}).get("context", False))
+        self.main = MainHead(model["main"]) if model and "main" in model else None
+
+    def main_behaviour(self, text: str, previous: str | None = None) -> str | None:
+        """AnnoMI's four-way main behaviour ("question", "reflection", "therapist_input", "other"), or None without a
+        model. It reads the other person's preceding line when given."""
+        t = Text(text)
+        if self.main is None or not t.all_tokens:
+            return None if self.main is None else "other"
+        return self.main.predict(main_features(t, previous))
 
     def decide(self, text: str, previous: str | None = None) -> tuple[set[str], bool, dict[str, str | None], dict]:
         """Labels, complex flag, rule hits and head probabilities; the notes are added by ``analyze``.
@@ -57,6 +66,7 @@ class Analyzer:
             notes=notes,
             complex_reflection=complex_reflection,
             scores=tuple((name, round(p, 3)) for name, p in probs.items()),
+            main_behaviour=self.main.predict(main_features(t, previous)) if self.main and t.all_tokens else None,
         )
 
     def _decide(self, t: Text, previous: str | None) -> tuple[set[str], bool, dict[str, str | None], dict]:

@@ -32,6 +32,8 @@ class ReplyAnalysis:
     #: Model probabilities per head ("question", "open", "reflection", "complex", "advice", "information");
     #: empty when no model is loaded. Informative only.
     scores: tuple[tuple[str, float], ...] = ()
+    #: AnnoMI's four-way main behaviour of the reply ("question", "reflection", "therapist_input", "other").
+    main_behaviour: str | None = None
 
     @property
     def is_question(self) -> bool:

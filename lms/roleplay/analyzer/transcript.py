@@ -19,6 +19,12 @@ def default_analyzer() -> Analyzer:
     return Analyzer(load_model())
 
 
+def reported_accuracy() -> float | None:
+    """The shipped model's four-way macro-F1 on unseen transcripts (grouped cross-validation), if measured."""
+    cv = (default_analyzer().model or {}).get("cv_main") or {}
+    return cv.get("macro_f1")
+
+
 def analyze_reply(text: str, context: str | None = None) -> ReplyAnalysis:
     """Label one reply; ``context`` is the other person's preceding line when it is known."""
     return default_analyzer().analyze(text, context)
