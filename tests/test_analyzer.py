@@ -97,8 +97,9 @@ CASES = [
     ("When I was drinking, my family stopped talking to me. I lost my apartment and then my job within a year. "
      "I spent two years sleeping on friends' couches before I found a peer group. It took me a really long time "
      "to trust anyone again, and my mom still brings it up at every holiday.", {"self_disclosure"}, {"judgment"}),
-    ("In my own recovery, writing things down helped. What might fit for you?", {"open_question"},
-     {"self_disclosure"}),
+    # A brief, purposeful disclosure is labelled (its note says purposeful, see test_analyzer_in_domain.py).
+    ("In my own recovery, writing things down helped. What might fit for you?", {"open_question", "self_disclosure"},
+     {"judgment"}),
     ("I hear you. I'm wondering what feels most pressing today.", {"open_question"}, {"self_disclosure"}),
     # Combinations
     ("It sounds like mornings are the worst. What usually happens before work?", {"reflection", "open_question"},

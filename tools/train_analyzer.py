@@ -47,6 +47,7 @@ if "lms" not in sys.modules:
 sys.path.insert(0, str(ROOT))
 
 from lms.roleplay import analyzer as A  # noqa: E402
+from lms.roleplay.analyzer import decisions as D  # noqa: E402
 from tools import annomi as E  # noqa: E402
 
 C_GRID = (0.03, 0.1, 0.3)
@@ -102,7 +103,7 @@ def fit(feat_dicts, y, C, groups):
     X = as_int32(vec.fit_transform(prune_rare(feat_dicts, groups)))
     if len(set(y)) < 2:
         return vec, None
-    clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000, random_state=0)
     clf.fit(X, y)
     return vec, clf
 
@@ -206,7 +207,7 @@ def main(argv=None):
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="experiment: override a decision setting of lms.roleplay.analyzer, e.g. COMPLEX_MODE=model",
+        help="experiment: override a decision setting of lms.roleplay.analyzer.decisions, e.g. COMPLEX_MODE=model",
     )
     parser.add_argument("--floor", action="append", default=[], metavar="HEAD=P", help="experiment: threshold floor")
     parser.add_argument("--C", dest="c_grid", help="experiment: comma-separated grid of inverse L2 strengths")
@@ -222,7 +223,7 @@ def main(argv=None):
         C_GRID = tuple(float(c) for c in args.c_grid.split(","))
     for item in args.set:
         name, value = item.split("=", 1)
-        setattr(A, name, json.loads(value) if value[:1] in "0123456789tf[{" else value)
+        setattr(D, name, json.loads(value) if value[:1] in "0123456789tf[{" else value)
     for item in args.floor:
         head, value = item.split("=", 1)
         THRESHOLD_FLOOR[head] = float(value)
@@ -291,9 +292,9 @@ def main(argv=None):
         "settings": {
             "threshold_floor": THRESHOLD_FLOOR,
             "C_grid": C_GRID,
-            "NO_MARK_QUESTION_P": A.NO_MARK_QUESTION_P,
-            "COMPLEX_MODE": A.COMPLEX_MODE,
-            "NON_REFLECTIVE_INFORMATION": A.NON_REFLECTIVE_INFORMATION,
+            "NO_MARK_QUESTION_P": D.NO_MARK_QUESTION_P,
+            "COMPLEX_MODE": D.COMPLEX_MODE,
+            "NON_REFLECTIVE_INFORMATION": D.NON_REFLECTIVE_INFORMATION,
         },
         "cv_meta": {"folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id"},
         "cv": cv,

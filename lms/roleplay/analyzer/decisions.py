@@ -14,7 +14,7 @@ from .lexicon import ACKNOWLEDGEMENT, ADVICE_EXCLUDE, DISGUISED_ADVICE
 from .model import HEADS, Head, MainHead
 from .notes import NOTE_ORDER, note_for
 from .results import ReplyAnalysis
-from .rules import non_reflective, rule_hits, self_disclosure_words
+from .rules import non_reflective, rule_hits, self_disclosure_kind
 from .text import Text, question_subtype
 
 # Decision settings (tools/train_analyzer.py cross-validates them).
@@ -87,6 +87,8 @@ class Analyzer:
         if self._reflection(t, hits, fired):
             labels.add("reflection")
             complex_reflection = self._complex(t, hits, fired, probs)
+        disclosure = self_disclosure_kind(t)
+        hits = {**hits, "self_disclosure": disclosure}
         labels |= self._content_and_flags(t, hits, fired)
         return labels, complex_reflection, hits, probs
 
@@ -151,8 +153,9 @@ class Analyzer:
         advice_by_model = fired.get("advice", False) and not ADVICE_EXCLUDE.search(t.norm) and not acknowledgement
         if advice_by_model or hits["advice"]:
             labels.add("advice")
-        story = bool(self_disclosure_words(t))
-        if (fired.get("information", False) and not acknowledgement and not story) or hits["information"]:
+        story = bool(hits["self_disclosure"])
+        information_by_model = fired.get("information", False) and not (acknowledgement or story or hits["secrecy"])
+        if information_by_model or hits["information"]:
             labels.add("information")
         for label, hit in (("minimizing", "minimizing"), ("judgment", "judgment"), ("secrecy_promise", "secrecy")):
             if hits[hit]:

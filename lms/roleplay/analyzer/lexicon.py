@@ -128,6 +128,8 @@ AFFIRMATION = rx(
     r"\b(?:that|it|this) (?:took|takes) (?:a lot of |real |so much |some )?(?:courage|guts|strength|bravery|"
     r"determination|commitment|effort|work)\b",
     r"\b(?:that|it|this) (?:took|takes) a lot\b",
+    r"\btook (?:real |a lot of |so much |some )?(?:courage|guts|strength|bravery|determination|commitment)\b",
+    r"\b(?:that|this) was (?:really |so |very )?(?:brave|courageous|a big step|a huge step)\b",
     r"\byou(?:'re| are) (?:really |so |very |clearly |obviously |such |a )*"
     r"(?:strong|brave|resourceful|committed|determined|resilient|persistent|courageous|capable|thoughtful|caring|"
     r"survivor|fighter|a good (?:dad|mom|father|mother|friend|parent))\b",
@@ -342,5 +344,7 @@ NARRATIVE = rx(
     r"childhood|divorce|ex|first (?:year|time|meeting)|family|mom|dad|mother|father|parents|wife|husband|partner|"
     r"kids?|son|daughter|brother|sister|sponsor)\b",
     r"\b(?:years|months) ago\b|\bback then\b|\bback in the day\b",
+    r"\bi remember (?:my|when|how|being|feeling)\b|\bmy first (?:month|week|weeks|months|days)\b",
+    r"^(?:for me,? )?what (?:helped|worked for) me\b|^for me,? what (?:helped|worked)\b",
 )
 

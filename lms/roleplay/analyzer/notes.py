@@ -42,10 +42,7 @@ def note_for(label: str, hits: Mapping[str, str | None], complex_reflection: boo
             '("that makes sense given ...") before any reassurance'
         )
     if label == "self_disclosure":
-        return (
-            f"Self-disclosure: about {self_disclosure_words(t)} words about your own story; keep it brief and "
-            'recovery-focused, then return the focus to the person ("what might fit for you?")'
-        )
+        return _disclosure_note(hits.get("self_disclosure"), t)
     if label == "advice":
         phrase = hits["advice"]
         return (
@@ -76,3 +73,20 @@ def note_for(label: str, hits: Mapping[str, str | None], complex_reflection: boo
             "knows and ask what they make of it"
         )
     return label  # pragma: no cover
+
+
+def _disclosure_note(kind: str | None, t: Text) -> str:
+    if kind == "purposeful":
+        return (
+            "Self-disclosure, purposeful: a brief piece of your own experience that hands the talk back to the person; "
+            "keep it this short and check that it fits them"
+        )
+    if kind == "brief":
+        return (
+            "Self-disclosure: a piece of your own story; say why you share it and hand the talk back "
+            '("what helped me was ..., what might fit for you?")'
+        )
+    return (
+        f"Self-disclosure, turning the talk to yourself: about {self_disclosure_words(t)} words of your own story; "
+        'keep it brief and recovery-focused, then return the focus to the person ("what might fit for you?")'
+    )

@@ -26,6 +26,7 @@ from .lexicon import (
     SECRECY,
     SECRECY_SAFE,
     STOCK_REFLECTION,
+    YOU,
     YOU_STATEMENT,
 )
 from .text import Text, leading_question_word, question_subtype
@@ -129,3 +130,20 @@ def non_reflective(sentence: str, information: bool = True) -> bool:
         or AUTONOMY.search(sentence)
         or (AFFIRMATION.search(sentence) and not FEELING_REFLECTION.search(sentence))
     )
+
+
+def self_disclosure_kind(t: Text) -> str | None:
+    """'oversharing' (a long story of one's own), 'purposeful' (a brief disclosure that hands the talk back, "what
+    helped me was ..., what might fit for you?"), 'brief' (short, but the talk stays on the helper) or None."""
+    if self_disclosure_words(t):
+        return "oversharing"
+    story = [
+        i for i, s in enumerate(t.sentences)
+        if i not in t.questions and NARRATIVE.search(s) and not LISTENING_I.search(s) and not SECRECY_SAFE.search(s)
+        and any(w in ME for w in t.sent_tokens[i])
+    ]
+    if not story:
+        return None
+    later = range(story[0] + 1, len(t.sentences))
+    hands_back = any(i in t.questions or YOU.intersection(t.sent_tokens[i]) for i in later)
+    return "purposeful" if hands_back else "brief"
