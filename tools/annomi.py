@@ -217,6 +217,7 @@ def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
     main_pred = [engine.main_behaviour(u.text, u.previous) for u in utterances]
     return {
         "cv_main": model.get("cv_main"),
+        "in_domain_held": in_domain_scores(analyzer=engine),
         "main_on_dev": main_scores(main_gold, main_pred) if engine.main else None,
         "csv": str(csv_path),
         "utterances": len(utterances),
@@ -266,6 +267,51 @@ def format_main(cv: Mapping | None, on_dev: Mapping | None) -> list[str]:
             dev = f"  (shipped, on --data: {dev_value:.2f})"
         lines.append(f"  {name:<16} {value:.2f}{verdict}{dev}")
     return lines
+
+
+IN_DOMAIN = Path(__file__).resolve().parents[1] / "tests" / "data" / "peer_replies.jsonl"
+
+
+def in_domain_scores(path: Path = IN_DOMAIN, split: str = "held", analyzer: Analyzer | None = None) -> dict | None:
+    """F1 per label and macro-F1 of the ten labels on one part of the course's peer-support replies."""
+    if not path.is_file():
+        return None
+    import json
+
+    from lms.roleplay.analyzer import LABELS
+
+    engine = analyzer or default_analyzer()
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == split]
+    preds = [engine.analyze(r["reply"], r.get("context")).labels for r in rows]
+    f1 = {}
+    for label in LABELS:
+        tp = sum(1 for r, p in zip(rows, preds, strict=True) if label in r["labels"] and label in p)
+        fp = sum(1 for r, p in zip(rows, preds, strict=True) if label not in r["labels"] and label in p)
+        fn = sum(1 for r, p in zip(rows, preds, strict=True) if label in r["labels"] and label not in p)
+        if tp + fp + fn:
+            f1[label] = round(2 * tp / (2 * tp + fp + fn), 3)
+    secrecy = [p for r, p in zip(rows, preds, strict=True) if r.get("kind") == "secrecy"]
+    limits = [p for r, p in zip(rows, preds, strict=True) if r.get("kind") == "limits"]
+    return {
+        "replies": len(rows),
+        "macro_f1": round(sum(f1.values()) / len(f1), 3) if f1 else 0.0,
+        "f1": f1,
+        "secrecy_flagged": f"{sum('secrecy_promise' in p for p in secrecy)}/{len(secrecy)}",
+        "limits_flagged": f"{sum('secrecy_promise' in p for p in limits)}/{len(limits)}",
+    }
+
+
+def format_in_domain(scores: Mapping | None) -> list[str]:
+    if not scores:
+        return ["In-domain peer-support replies: tests/data/peer_replies.jsonl not found."]
+    per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores["f1"].items())
+    return [
+        f"In-domain peer-support replies, held part ({scores['replies']} replies, ten labels): macro-F1 "
+        f"{scores['macro_f1']:.2f} (target 0.85); secrecy promises flagged {scores['secrecy_flagged']}, "
+        f"limit statements flagged {scores['limits_flagged']}",
+        f"  {per_label}",
+    ]
 
 
 def format_report(metrics: Mapping) -> str:
@@ -323,6 +369,8 @@ def format_report(metrics: Mapping) -> str:
     lines.append(f"Speed: {metrics['ms_per_reply']} ms per reply.")
     lines.append("")
     lines.extend(format_main(metrics.get("cv_main"), metrics.get("main_on_dev")))
+    lines.append("")
+    lines.extend(format_in_domain(metrics.get("in_domain_held")))
     return "\n".join(lines)
 
 

@@ -444,6 +444,7 @@ def _rubric_page(submission: Submission, form, *, mode: str, status: int = 200, 
         primary=services.primary_grade(submission),
         effective=services.effective_grade(submission),
         calibration_form=ActionForm(),
+        second_opinion=services.analyzer_second_opinion(submission),
         **extra,
     ), status
 
