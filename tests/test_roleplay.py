@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from lms.models import AuditEvent, Submission, SubmissionState
-from lms.roleplay import services
+from lms.roleplay import second_opinion, services
 from tests import factories
 
 GOOD_REPLIES = [
@@ -269,7 +269,7 @@ def test_grader_sees_the_analyzers_counts_beside_the_transcript(client, auth, db
     auth.switch_to(people["supervisor"])
     page = client.get(f"/grading/submissions/{submitted.id}").get_data(as_text=True)
     assert "second opinion" in page and "not a grade" in page
-    opinion = services.analyzer_second_opinion(submitted)
+    opinion = second_opinion.analyzer_second_opinion(submitted)
     assert opinion["replies"] == len([r for r in GOOD_REPLIES if r.strip()])
     assert opinion["questions"] + opinion["reflections"] > 0
     auth.switch_to(people["trainee"])

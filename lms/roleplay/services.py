@@ -393,28 +393,6 @@ def persona_lines(turns: list | None) -> list[str | None]:
     return [str(t.get("persona") or "") or None if isinstance(t, Mapping) else None for t in (turns or [])]
 
 
-def analyzer_second_opinion(submission: Submission) -> dict | None:
-    """The analyzer's counts for a written role-play, shown to the grader beside the transcript (never the grade)."""
-    if submission.kind != SubmissionKind.WRITTEN:
-        return None
-    replies = [str(r) for r in (submission.replies or []) if str(r).strip()]
-    if not replies:
-        return None
-    turns = persona_lines(submission.scenario.turns)
-    contexts = [turns[i] if i < len(turns) else None for i, r in enumerate(submission.replies or []) if str(r).strip()]
-    result = analyze_transcript(replies, {}, contexts=contexts)
-    names = label_names()
-    return {
-        "replies": len(replies),
-        "questions": result.questions,
-        "reflections": result.reflections,
-        "complex_reflections": result.complex_reflections,
-        "counts": [(names[label], result.counts[label]) for label in LABELS if result.counts[label]],
-        "red_flags": len(result.red_flags),
-        "accuracy": reported_accuracy(),
-    }
-
-
 def formative_feedback(replies: list[str], targets: Mapping[str, float] | None, turns: list | None = None) -> dict:
     """The analysis of a draft, as plain data for the page and the autosave endpoint; ``turns`` are the scenario's
     scripted turns, whose persona lines give each reply its context."""

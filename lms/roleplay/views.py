@@ -33,7 +33,7 @@ from lms.errors import AlreadyGraded, DomainError
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.models import Course, GradeKind, Role, Submission, SubmissionKind, SubmissionState, utcnow
-from lms.roleplay import charts, rubric, services, uploads
+from lms.roleplay import charts, rubric, second_opinion, services, uploads
 from lms.roleplay.forms import ActionForm, LivePickForm, RecordingForm, ReplyForm, rubric_form
 
 bp = Blueprint("roleplay", __name__)
@@ -444,7 +444,7 @@ def _rubric_page(submission: Submission, form, *, mode: str, status: int = 200, 
         primary=services.primary_grade(submission),
         effective=services.effective_grade(submission),
         calibration_form=ActionForm(),
-        second_opinion=services.analyzer_second_opinion(submission),
+        second_opinion=second_opinion.analyzer_second_opinion(submission),
         **extra,
     ), status
 
@@ -666,7 +666,9 @@ def agreement():
     report = services.agreement_report(user, course_id)
     chart = charts.bar_chart([(row.label, row.kappa) for row in report.by_criterion],
                              threshold=services.KAPPA_FLAG_BELOW)
+    listening = second_opinion.listening_vs_analyzer(user, course_id)
     return render_template("roleplay/agreement.html", report=report, course_id=course_id, chart=chart,
+                           listening=listening,
                            courses=db.session.scalars(db.select(Course).order_by(Course.title)).all(),
                            threshold=services.KAPPA_FLAG_BELOW)
 
