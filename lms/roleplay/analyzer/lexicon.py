@@ -307,6 +307,8 @@ SECRECY = rx(
     r"(?: stay| staying| remain)? (?:just |strictly |completely |totally )?(?:between (?:us|you and me|the two of us)|"
     r"with me|safe with me|our (?:little )?secret)",
     r"\b(?:your|the) secret(?:'s| is) safe\b",
+    r"\bi (?:won't|will not) (?:ever )?(?:tell|share|repeat|report|mention) (?:anything|what) you "
+    r"(?:say|said|tell me|told me)[^.?!]{0,20}\b(?:promise|swear|ever)\b",
     r"\b(?:no one|nobody|no-one) (?:will|is going to|'ll|would) (?:ever )?(?:know|find out|hear)\b",
     r"\bi(?:'ll| will) keep (?:it|this|that|your secret|everything|anything|whatever|what you)[^.?!]{0,25}"
     r"(?:secret|to myself|between us|confidential|private)\b",
@@ -346,5 +348,6 @@ NARRATIVE = rx(
     r"\b(?:years|months) ago\b|\bback then\b|\bback in the day\b",
     r"\bi remember (?:my|when|how|being|feeling)\b|\bmy first (?:month|week|weeks|months|days)\b",
     r"^(?:for me,? )?what (?:helped|worked for) me\b|^for me,? what (?:helped|worked)\b",
+    r"\b(?:for me|scared me|happened to me|me) too\b",
 )
 

@@ -83,7 +83,8 @@ def _disclosure_note(kind: str | None, t: Text) -> str:
         )
     if kind == "brief":
         return (
-            "Self-disclosure: a piece of your own story; say why you share it and hand the talk back "
+            "Self-disclosure, turning the talk to yourself: your own story without handing the talk back; keep it "
+            "brief and purposeful, then return the focus to the person "
             '("what helped me was ..., what might fit for you?")'
         )
     return (

@@ -139,7 +139,7 @@ def self_disclosure_kind(t: Text) -> str | None:
         return "oversharing"
     story = [
         i for i, s in enumerate(t.sentences)
-        if i not in t.questions and NARRATIVE.search(s) and not LISTENING_I.search(s) and not SECRECY_SAFE.search(s)
+        if not s.endswith("?") and NARRATIVE.search(s) and not LISTENING_I.search(s) and not SECRECY_SAFE.search(s)
         and any(w in ME for w in t.sent_tokens[i])
     ]
     if not story:
