@@ -34,11 +34,14 @@ def macro_f1(rows):
 
 
 def test_the_data_set_is_well_formed_and_split_once():
-    assert len(ROWS) >= 50
+    assert len(ROWS) >= 400
     assert len({r["id"] for r in ROWS}) == len(ROWS)
     assert {r["split"] for r in ROWS} == {"train", "held"}
     assert all(r["context"].strip() and r["reply"].strip() and set(r["labels"]) <= set(LABELS) for r in ROWS)
     assert {label for r in ROWS for label in r["labels"]} == set(LABELS)
+    kinds = [r["kind"] for r in ROWS]
+    assert kinds.count("limits") >= 40 and kinds.count("secrecy") >= 20
+    assert kinds.count("disclosure_purposeful") + kinds.count("disclosure_oversharing") >= 40
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["kind"] == "secrecy"], ids=lambda r: str(r["id"]))

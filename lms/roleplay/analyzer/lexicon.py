@@ -307,6 +307,8 @@ SECRECY = rx(
     r"(?: stay| staying| remain)? (?:just |strictly |completely |totally )?(?:between (?:us|you and me|the two of us)|"
     r"with me|safe with me|our (?:little )?secret)",
     r"\b(?:your|the) secret(?:'s| is) safe\b",
+    r"\b(?:he|she|they|nobody|no one)(?:'ll| will) never hear (?:a word |about it |anything )?"
+    r"(?:from me|about (?:it|this))",
     r"\bi (?:won't|will not) (?:ever )?(?:tell|share|repeat|report|mention) (?:anything|what) you "
     r"(?:say|said|tell me|told me)[^.?!]{0,20}\b(?:promise|swear|ever)\b",
     r"\b(?:no one|nobody|no-one) (?:will|is going to|'ll|would) (?:ever )?(?:know|find out|hear)\b",
