@@ -42,7 +42,6 @@ class Head:
         return self.logit(feats) >= self.threshold_logit
 
 
-# Decision settings (tools/train_analyzer.py cross-validates them).
 
 
 MAIN_CLASSES = ("question", "reflection", "therapist_input", "other")
