@@ -42,8 +42,6 @@ class Head:
         return self.logit(feats) >= self.threshold_logit
 
 
-
-
 MAIN_CLASSES = ("question", "reflection", "therapist_input", "other")
 
 
