@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install setup run test serve bench lint clean
+.PHONY: install setup run test serve bench lint clean analyzer-model
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ serve: setup
 # Seeds small and large data sets, measures, prints each figure beside its baseline (bench/results/).
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Retrain the reply analyzer's shipped weights from the AnnoMI development CSV (see docs/analyzer.md).
+analyzer-model: install
+	@test -n "$(ANNOMI)" || { echo "usage: make analyzer-model ANNOMI=path/to/annomi-dev.csv"; exit 2; }
+	$(BIN)/python tools/train_analyzer.py $(ANNOMI)
+	$(BIN)/python tools/train_main_behaviour.py $(ANNOMI)
 
 lint: install
 	$(BIN)/ruff check lms tests

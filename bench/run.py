@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import measure
+from bench.analyzer import analyzer_rows
 from bench.measure import ROOT, StatementCounter, median_ms, percentile, timed
 from bench.report import NOT_PRESENT, Row, render_table, write_results
 from bench.seed import LARGE, PASSWORD, SMALL, Seeded, seed
@@ -432,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += page_rows(dbs, seeded, args.repeat, log)
         log("Certificate PDFs ...")
         rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
+        log("Reply analyzer ...")
+        rows += analyzer_rows(args.repeat)
 
         elapsed = time.perf_counter() - started
         print()

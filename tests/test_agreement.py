@@ -6,15 +6,14 @@ import math
 import pytest
 
 from lms.roleplay.agreement import (
-    annomi_agreement,
     cohen_kappa,
     confusion_matrix,
     fleiss_kappa,
-    format_annomi_agreement,
     interpret_kappa,
     percent_agreement,
     weighted_kappa,
 )
+from tools.annomi import annomi_agreement, format_annomi_agreement
 
 
 def table_to_pairs(table, categories):

@@ -97,8 +97,9 @@ CASES = [
     ("When I was drinking, my family stopped talking to me. I lost my apartment and then my job within a year. "
      "I spent two years sleeping on friends' couches before I found a peer group. It took me a really long time "
      "to trust anyone again, and my mom still brings it up at every holiday.", {"self_disclosure"}, {"judgment"}),
-    ("In my own recovery, writing things down helped. What might fit for you?", {"open_question"},
-     {"self_disclosure"}),
+    # A brief, purposeful disclosure is labelled (its note says purposeful, see test_analyzer_in_domain.py).
+    ("In my own recovery, writing things down helped. What might fit for you?", {"open_question", "self_disclosure"},
+     {"judgment"}),
     ("I hear you. I'm wondering what feels most pressing today.", {"open_question"}, {"self_disclosure"}),
     # Combinations
     ("It sounds like mornings are the worst. What usually happens before work?", {"reflection", "open_question"},
@@ -241,24 +242,30 @@ def test_works_without_the_model_file():
 
 
 def test_model_file_is_small_and_pure_python():
-    path = Path(A.__file__).with_name("analyzer_model.json")
+    path = A.MODEL_PATH
     assert path.stat().st_size < 2 * 1024 * 1024
     model = json.loads(path.read_text())
-    assert set(model["heads"]) == set(A.HEADS)
+    assert set(A.HEADS) <= set(model["heads"])
     assert model["cv"]["question"]["f1"] >= 0.85
-    for module in ("analyzer", "agreement", "evaluation"):
-        source = Path(A.__file__).with_name(f"{module}.py").read_text()
+    package = Path(A.__file__).parent
+    sources = [*package.glob("*.py"), package.parent / "agreement.py"]
+    assert len(sources) >= 8
+    for source_path in sources:
+        source = source_path.read_text()
+        assert len(source.splitlines()) <= 400, source_path.name
         imported = {
             (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
             for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.Import | ast.ImportFrom)
             for alias in node.names
         }
-        assert not {m for m in imported if m.split(".")[0] in {"flask", "sqlalchemy", "numpy", "sklearn", "lms"}}
+        assert not {m for m in imported if m.split(".")[0] in {"flask", "sqlalchemy", "numpy", "sklearn", "lms"}}, (
+            source_path.name
+        )
 
 
 def test_evaluation_on_a_small_annomi_file(tmp_path):
-    from lms.roleplay.evaluation import evaluate, format_report, load_utterances
+    from tools.annomi import evaluate, format_report, load_utterances
 
     header = (
         "transcript_id,utterance_id,interlocutor,utterance_text,annotator_id,main_therapist_behaviour,"
@@ -294,3 +301,27 @@ def test_evaluation_on_a_small_annomi_file(tmp_path):
     assert metrics["cross_validated"]["question"]["f1"] >= 0.85
     report = format_report(metrics)
     assert "cross-validated" in report.lower() and "baseline" in report.lower()
+
+
+def test_main_behaviour_is_one_of_four_and_reads_the_context():
+    engine = A.default_analyzer()
+    assert engine.main is not None
+    assert analyze_reply("What brings you in today?").main_behaviour == "question"
+    reply = "So the move has left you feeling cut off from everyone you know."
+    assert analyze_reply(reply, "I moved here for the job and I don't know anybody.").main_behaviour == "reflection"
+    assert engine.main_behaviour("") == "other"
+    assert A.Analyzer(None).main_behaviour("What brings you in?") is None
+    # The context changes the features the head sees (overlap with the preceding line).
+    from lms.roleplay.analyzer.features import main_features
+
+    assert "ov_share" in main_features(reply, "Since the move I feel cut off.")
+    assert "no_prev" in main_features(reply)
+
+
+def test_shipped_model_stores_its_grouped_cv_figures():
+    model = json.loads(A.MODEL_PATH.read_text())
+    cv = model["cv_main"]
+    assert cv["grouped_by"] == "transcript_id" and cv["folds"] == 5
+    assert set(cv["f1"]) == {"question", "reflection", "therapist_input", "other"}
+    assert cv["macro_f1"] >= 0.74  # the figure reported in docs/analyzer.md
+    assert A.reported_accuracy() == cv["macro_f1"]

@@ -90,9 +90,32 @@ ANNOMI = SHARED / "data" / "annomi-dev.csv"
 def test_roleplay_agreement_command_reports_sensible_kappa_on_annomi(runner):
     result = runner.invoke(args=["roleplay", "agreement", "--data", str(ANNOMI)])
     assert result.exit_code == 0, result.output
-    from lms.roleplay.agreement import annomi_agreement
+    from tools.annomi import annomi_agreement
 
     codes = annomi_agreement(ANNOMI)["codes"]
     for code in ("main_therapist_behaviour", "question_exists", "reflection_exists"):
         assert code in result.output
         assert 0.2 < codes[code]["kappa"] <= 1.0  # experts agree well above chance, not perfectly
+
+
+def test_listening_rows_group_the_analyzer_counts_by_level():
+    from lms.roleplay.second_opinion import listening_rows
+
+    rows = listening_rows([(3, 4, 2, 4), (1, 4, 4, 0), (3, 4, 0, 2)])
+    assert [r["level"] for r in rows] == [1, 3]
+    assert rows[0] == {"level": 1, "submissions": 1, "reflections": 0.0, "questions": 4.0,
+                       "reflections_per_question": 0.0}
+    assert rows[1]["submissions"] == 2 and rows[1]["reflections"] == 3.0 and rows[1]["reflections_per_question"] == 3.0
+    assert listening_rows([(2, 3, 0, 0)])[0]["reflections_per_question"] is None
+
+
+def test_agreement_page_shows_analyzer_counts_by_listening_score_in_scope(client, auth, people, double_marked):
+    from lms.roleplay.second_opinion import listening_vs_analyzer
+
+    rows = listening_vs_analyzer(people["supervisor"])
+    assert rows and sum(r["submissions"] for r in rows) >= 1
+    auth.switch_to(people["supervisor"])
+    assert "Analyzer counts by listening score" in client.get("/grading/agreement").get_data(as_text=True)
+    assert listening_vs_analyzer(people["outsider_supervisor"]) == []
+    auth.switch_to(people["outsider_supervisor"])
+    assert "Analyzer counts by listening score" not in client.get("/grading/agreement").get_data(as_text=True)

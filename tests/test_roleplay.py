@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from lms.models import AuditEvent, Submission, SubmissionState
-from lms.roleplay import services
+from lms.roleplay import second_opinion, services
 from tests import factories
 
 GOOD_REPLIES = [
@@ -263,3 +263,30 @@ def test_formative_feedback_payload_counts_against_the_course_targets(app, db):
     assert feedback["totals"]["questions"] == 1 and feedback["totals"]["reflections"] == 1
     checks = {check["name"]: check for check in feedback["targets"]}
     assert checks["reflections_per_question"]["met"] and checks["max_advice"]["met"]
+
+
+def test_grader_sees_the_analyzers_counts_beside_the_transcript(client, auth, db, people, submitted):
+    auth.switch_to(people["supervisor"])
+    page = client.get(f"/grading/submissions/{submitted.id}").get_data(as_text=True)
+    assert "second opinion" in page and "not a grade" in page
+    opinion = second_opinion.analyzer_second_opinion(submitted)
+    assert opinion["replies"] == len([r for r in GOOD_REPLIES if r.strip()])
+    assert opinion["questions"] + opinion["reflections"] > 0
+    auth.switch_to(people["trainee"])
+    assert "second opinion" not in client.get(f"/roleplays/submissions/{submitted.id}").get_data(as_text=True)
+
+
+def test_the_analyzer_reads_each_reply_against_the_scripted_persona_line(monkeypatch, scenario):
+    seen = {}
+
+    def fake(replies, targets, *, contexts=None, analyzer=None):
+        seen["contexts"] = contexts
+        return real(replies, targets, contexts=contexts)
+
+    real = services.analyze_transcript
+    monkeypatch.setattr(services, "analyze_transcript", fake)
+    replies = ["What has this week been like?", "", "It sounds like it wore you down."]
+    services.formative_feedback(replies, {}, scenario.turns)
+    lines = services.persona_lines(scenario.turns)
+    assert seen["contexts"] == [lines[0], lines[2] if len(lines) > 2 else None]
+    assert services.persona_lines([{"persona": ""}, "junk", {"hint": "x"}]) == [None, None, None]

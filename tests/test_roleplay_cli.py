@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from lms.roleplay.cli import default_annomi_csv
 from tests.conftest import SHARED
 
 ANNOMI = SHARED / "data" / "annomi-dev.csv"
@@ -34,13 +33,35 @@ def test_analyze_prints_one_json_array_of_labels_per_line(runner):
     assert all(set(labels) <= allowed for labels in lines)
 
 
-def test_the_default_data_file_is_the_shared_annomi_dev_split(app):
-    assert default_annomi_csv() == ANNOMI
+def test_analyze_jsonl_reads_reply_and_context(runner):
+    items = [
+        {"reply": "So the move has left you feeling cut off from everyone.", "context": "I moved and know nobody."},
+        {"reply": "What brings you in today?"},
+        {},
+        {"reply": "I won't tell anyone, ever.", "context": None},
+    ]
+    lines_in = [json.dumps(item) for item in items] + [""]
+    result = runner.invoke(args=["roleplay", "analyze", "--jsonl"], input="\n".join(lines_in) + "\n")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == len(lines_in)
+    assert "reflection" in lines[0]
+    assert "open_question" in lines[1]
+    assert lines[2] == [] and lines[4] == []
+    assert "secrecy_promise" in lines[3]
 
 
-def test_evaluate_refuses_a_missing_file(runner, tmp_path):
-    result = runner.invoke(args=["roleplay", "evaluate", "--data", str(tmp_path / "none.csv")])
-    assert result.exit_code != 0 and "No AnnoMI file" in result.output
+@pytest.mark.parametrize("bad", ["not json", "[1, 2]", '{"reply": 5}'])
+def test_analyze_jsonl_refuses_a_malformed_line(runner, bad):
+    result = runner.invoke(args=["roleplay", "analyze", "--jsonl"], input=bad + "\n")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["evaluate", "agreement"])
+def test_research_commands_need_the_data_path(runner, tmp_path, command):
+    assert runner.invoke(args=["roleplay", command]).exit_code != 0
+    result = runner.invoke(args=["roleplay", command, "--data", str(tmp_path / "none.csv")])
+    assert result.exit_code != 0 and "does not exist" in result.output
 
 
 @pytest.mark.skipif(not ANNOMI.exists(), reason="the AnnoMI development file is not beside the repository")

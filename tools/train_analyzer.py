@@ -3,12 +3,12 @@
 Run in a throwaway virtualenv with scikit-learn (it is NOT a runtime dependency of the LMS):
 
     python3 -m venv /tmp/trainvenv && /tmp/trainvenv/bin/pip install scikit-learn
-    /tmp/trainvenv/bin/python tools/train_analyzer.py /work/shared/data/annomi-dev.csv
+    python tools/train_analyzer.py PATH/TO/annomi-dev.csv
 
 What it does:
 
 1. Loads the counsellor utterances (deduplicated: one annotator per utterance) with
-   ``lms.roleplay.evaluation.load_utterances`` and turns each into the sparse binary features of
+   ``tools.annomi.load_utterances`` and turns each into the sparse binary features of
    ``lms.roleplay.analyzer.features`` - the very function used at run time, so training and inference agree.
 2. Cross-validation grouped by ``transcript_id`` (GroupKFold, no transcript in both train and test). Inside each
    training part, an inner grouped CV picks the L2 strength C and each head's probability threshold; the heads are
@@ -44,9 +44,11 @@ if "lms" not in sys.modules:
     _pkg = types.ModuleType("lms")
     _pkg.__path__ = [str(ROOT / "lms")]
     sys.modules["lms"] = _pkg
+sys.path.insert(0, str(ROOT))
 
 from lms.roleplay import analyzer as A  # noqa: E402
-from lms.roleplay import evaluation as E  # noqa: E402
+from lms.roleplay.analyzer import decisions as D  # noqa: E402
+from tools import annomi as E  # noqa: E402
 
 C_GRID = (0.03, 0.1, 0.3)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.1, 0.81, 0.05))
@@ -101,7 +103,7 @@ def fit(feat_dicts, y, C, groups):
     X = as_int32(vec.fit_transform(prune_rare(feat_dicts, groups)))
     if len(set(y)) < 2:
         return vec, None
-    clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000, random_state=0)
     clf.fit(X, y)
     return vec, clf
 
@@ -195,7 +197,7 @@ def train_heads(utts, feats, groups, choice):
 def main(argv=None):
     global MIN_GROUPS, C_GRID
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", nargs="?", default="/work/shared/data/annomi-dev.csv")
+    parser.add_argument("csv", help="the AnnoMI development CSV")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--inner", type=int, default=4)
     parser.add_argument("--context", action="store_true", help="experiment: add features of the client's previous line")
@@ -205,7 +207,7 @@ def main(argv=None):
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="experiment: override a decision setting of lms.roleplay.analyzer, e.g. COMPLEX_MODE=model",
+        help="experiment: override a decision setting of lms.roleplay.analyzer.decisions, e.g. COMPLEX_MODE=model",
     )
     parser.add_argument("--floor", action="append", default=[], metavar="HEAD=P", help="experiment: threshold floor")
     parser.add_argument("--C", dest="c_grid", help="experiment: comma-separated grid of inverse L2 strengths")
@@ -221,7 +223,7 @@ def main(argv=None):
         C_GRID = tuple(float(c) for c in args.c_grid.split(","))
     for item in args.set:
         name, value = item.split("=", 1)
-        setattr(A, name, json.loads(value) if value[:1] in "0123456789tf[{" else value)
+        setattr(D, name, json.loads(value) if value[:1] in "0123456789tf[{" else value)
     for item in args.floor:
         head, value = item.split("=", 1)
         THRESHOLD_FLOOR[head] = float(value)
@@ -290,9 +292,9 @@ def main(argv=None):
         "settings": {
             "threshold_floor": THRESHOLD_FLOOR,
             "C_grid": C_GRID,
-            "NO_MARK_QUESTION_P": A.NO_MARK_QUESTION_P,
-            "COMPLEX_MODE": A.COMPLEX_MODE,
-            "NON_REFLECTIVE_INFORMATION": A.NON_REFLECTIVE_INFORMATION,
+            "NO_MARK_QUESTION_P": D.NO_MARK_QUESTION_P,
+            "COMPLEX_MODE": D.COMPLEX_MODE,
+            "NON_REFLECTIVE_INFORMATION": D.NON_REFLECTIVE_INFORMATION,
         },
         "cv_meta": {"folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id"},
         "cv": cv,

@@ -2,5 +2,5 @@
 second marking, calibration and rater agreement.
 
 The blueprint lives in `views.py` (routes under /roleplays for trainees and /grading for supervisors), so
-the pure modules (`rubric`, `analyzer`, `agreement`, `evaluation`) import without Flask views.
+the pure modules (`rubric`, `analyzer`, `agreement`) import without Flask views.
 """

@@ -18,12 +18,9 @@ Conventions
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from itertools import combinations
-from pathlib import Path
+from collections.abc import Hashable, Iterable, Sequence
 
 WEIGHTS = ("linear", "quadratic", None)
 
@@ -139,98 +136,3 @@ def interpret_kappa(k: float | None) -> str:
         if k <= upper:
             return label
     return "almost perfect"
-
-
-# --------------------------------------------------------------------------------------------------------------
-# AnnoMI: agreement between expert annotators
-
-
-_NOMINAL = ("main_therapist_behaviour",)
-_BINARY = ("question_exists", "reflection_exists")
-
-
-def annomi_agreement(csv_path: str | Path) -> dict:
-    """Agreement between AnnoMI experts on the counsellor utterances that several of them annotated.
-
-    Every utterance (same ``transcript_id`` and ``utterance_id``) coded by two or more different annotators gives
-    one pair per two annotators. Per code (``main_therapist_behaviour``, nominal; ``question_exists`` and
-    ``reflection_exists``, binary) the result holds:
-
-    - ``kappa``: Cohen's unweighted kappa over all pairs pooled (rater A = the lower annotator id);
-    - ``percent``: percent exact agreement over all pairs;
-    - ``mean_pairwise_kappa``: Cohen's kappa per pair of annotators, averaged (pairs with <10 shared items skipped);
-    - ``fleiss_kappa``: Fleiss' kappa over the items with all their ratings;
-    - ``n_pairs`` and ``categories``.
-    """
-    with open(csv_path, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["interlocutor"] == "therapist"]
-    by_item: dict[tuple[str, str], dict[str, Mapping[str, str]]] = defaultdict(dict)
-    for row in rows:
-        by_item[(row["transcript_id"], row["utterance_id"])].setdefault(row["annotator_id"], row)
-    multi = {key: ann for key, ann in by_item.items() if len(ann) >= 2}
-    annotators = sorted({a for ann in multi.values() for a in ann}, key=lambda a: (len(a), a))
-
-    result: dict = {
-        "utterances": len(multi),
-        "transcripts": len({key[0] for key in multi}),
-        "annotators": len(annotators),
-        "codes": {},
-    }
-    for column in _NOMINAL + _BINARY:
-        categories = sorted({ann[a][column] for ann in multi.values() for a in ann})
-        pooled: list[tuple[str, str]] = []
-        per_pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for ann in multi.values():
-            ids = sorted(ann, key=lambda a: (len(a), a))
-            for a, b in combinations(ids, 2):
-                pair = (ann[a][column], ann[b][column])
-                pooled.append(pair)
-                per_pair[(a, b)].append(pair)
-        pair_kappas = [weighted_kappa(p, categories, None) for p in per_pair.values() if len(p) >= 10]
-        kappa = weighted_kappa(pooled, categories, None) if pooled else None
-        result["codes"][column] = {
-            "categories": categories,
-            "n_pairs": len(pooled),
-            "kappa": None if kappa is None else round(kappa, 3),
-            "interpretation": interpret_kappa(kappa),
-            "percent": round(percent_agreement(pooled), 1) if pooled else None,
-            "mean_pairwise_kappa": round(sum(pair_kappas) / len(pair_kappas), 3) if pair_kappas else None,
-            "annotator_pairs": len(pair_kappas),
-            "fleiss_kappa": round(fleiss_kappa([[ann[a][column] for a in ann] for ann in multi.values()]), 3)
-            if multi
-            else None,
-        }
-    return result
-
-
-def format_annomi_agreement(result: Mapping) -> str:
-    """A plain-text table of ``annomi_agreement``'s result."""
-    lines = [
-        f"AnnoMI counsellor utterances coded by several experts: {result['utterances']} utterances, "
-        f"{result['transcripts']} transcripts, {result['annotators']} annotators",
-        "",
-    ]
-    header = ("code", "pairs", "Cohen's kappa", "reading", "exact agreement", "mean pairwise kappa", "Fleiss' kappa")
-    table = [header]
-    for column, r in result["codes"].items():
-        table.append(
-            (
-                column,
-                str(r["n_pairs"]),
-                "-" if r["kappa"] is None else f"{r['kappa']:.3f}",
-                r["interpretation"],
-                "-" if r["percent"] is None else f"{r['percent']:.1f}%",
-                "-" if r["mean_pairwise_kappa"] is None else f"{r['mean_pairwise_kappa']:.3f}",
-                "-" if r["fleiss_kappa"] is None else f"{r['fleiss_kappa']:.3f}",
-            )
-        )
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for i, row in enumerate(table):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    lines.append("")
-    lines.append(
-        "Unweighted kappa (nominal codes), pooled over every pair of annotators; readings after Landis & Koch."
-    )
-    return "\n".join(lines)

@@ -13,46 +13,63 @@ from lms.extensions import db
 roleplay_cli = AppGroup("roleplay", help="Role-play feedback, agreement, retention and reminders.")
 
 
-def default_annomi_csv() -> Path:
-    """The AnnoMI development split in the `shared/data` folder beside the repository."""
-    return Path(current_app.root_path).parent.parent / "shared" / "data" / "annomi-dev.csv"
+def _tools():
+    """The research code in ``tools/`` (importable when the command runs from the repository root)."""
+    try:
+        from tools import annomi
+    except ImportError as exc:  # pragma: no cover - an installed copy without the repository's tools/
+        raise click.ClickException("Run this command from the repository root (it uses tools/annomi.py).") from exc
+    return annomi
 
 
-def _csv_path(data: str | None) -> Path:
-    path = Path(data) if data else default_annomi_csv()
-    if not path.is_file():
-        raise click.ClickException(f"No AnnoMI file at {path}: pass --data PATH.")
-    return path
+def _labels_of(analysis) -> list[str]:
+    from lms.roleplay.analyzer import LABELS
+
+    return [label for label in LABELS if label in analysis.labels]
+
+
+def _jsonl_item(line: str) -> tuple[str, str | None]:
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        raise click.ClickException(f"Not a JSON object: {line[:60]!r}") from exc
+    if not isinstance(item, dict) or not isinstance(item.get("reply", ""), str):
+        raise click.ClickException(f'Expected {{"reply": "...", "context": "..."}}: {line[:60]!r}')
+    context = item.get("context")
+    return item.get("reply") or "", context if isinstance(context, str) else None
 
 
 @roleplay_cli.command("analyze")
-def analyze_command():
-    """Read replies from standard input, one per line; print a JSON array of labels per line."""
-    from lms.roleplay.analyzer import LABELS, analyze_reply
+@click.option("--jsonl", is_flag=True, help='Read {"reply": "...", "context": "..."} objects, one per line.')
+def analyze_command(jsonl):
+    """Read replies from standard input, one per line; print a JSON array of labels per line.
 
-    order = {label: i for i, label in enumerate(LABELS)}
+    With --jsonl each line is a JSON object whose optional "context" is the other person's preceding line."""
+    from lms.roleplay.analyzer import analyze_reply
+
     for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        labels = sorted(analyze_reply(text).labels, key=order.get) if text.strip() else []
-        click.echo(json.dumps(labels))
+        raw = line.rstrip("\r\n")
+        if jsonl:
+            text, context = _jsonl_item(raw) if raw.strip() else ("", None)
+        else:
+            text, context = raw, None
+        click.echo(json.dumps(_labels_of(analyze_reply(text, context)) if text.strip() else []))
 
 
 @roleplay_cli.command("evaluate")
-@click.option("--data", type=click.Path(dir_okay=False), help="AnnoMI CSV (default: shared/data/annomi-dev.csv).")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="AnnoMI development CSV.")
 def evaluate_command(data):
-    """Precision, recall and F1 of the analyzer on expert-annotated counselling talk (AnnoMI)."""
-    from lms.roleplay.evaluation import evaluate, format_report
-
-    click.echo(format_report(evaluate(_csv_path(data))))
+    """The analyzer's figures: grouped cross-validation on AnnoMI, the in-domain held part, and on --data."""
+    annomi = _tools()
+    click.echo(annomi.format_report(annomi.evaluate(Path(data))))
 
 
 @roleplay_cli.command("agreement")
-@click.option("--data", type=click.Path(dir_okay=False), help="AnnoMI CSV (default: shared/data/annomi-dev.csv).")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="AnnoMI CSV.")
 def agreement_command(data):
     """Weighted kappa between the AnnoMI experts on the utterances they both annotated."""
-    from lms.roleplay.agreement import annomi_agreement, format_annomi_agreement
-
-    click.echo(format_annomi_agreement(annomi_agreement(_csv_path(data))))
+    annomi = _tools()
+    click.echo(annomi.format_annomi_agreement(annomi.annomi_agreement(Path(data))))
 
 
 @roleplay_cli.command("purge-recordings")

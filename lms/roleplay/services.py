@@ -41,7 +41,7 @@ from lms.models import (
     utcnow,
 )
 from lms.roleplay import agreement, rubric, uploads
-from lms.roleplay.analyzer import LABELS, analyze_transcript
+from lms.roleplay.analyzer import LABELS, analyze_transcript, reported_accuracy
 
 MAX_REPLY_CHARS = 4000
 GRADED_STATES = (SubmissionState.PASSED, SubmissionState.RESUBMIT)
@@ -418,10 +418,18 @@ def _target_text(name: str) -> str:
     return name
 
 
-def formative_feedback(replies: list[str], targets: Mapping[str, float] | None) -> dict:
-    """The analysis of a draft, as plain data for the page and the autosave endpoint."""
+def persona_lines(turns: list | None) -> list[str | None]:
+    """The scripted persona line each reply answers (the analyzer reads a reply against it)."""
+    return [str(t.get("persona") or "") or None if isinstance(t, Mapping) else None for t in (turns or [])]
+
+
+def formative_feedback(replies: list[str], targets: Mapping[str, float] | None, turns: list | None = None) -> dict:
+    """The analysis of a draft, as plain data for the page and the autosave endpoint; ``turns`` are the scenario's
+    scripted turns, whose persona lines give each reply its context."""
     answered = [(i, r) for i, r in enumerate(replies) if str(r).strip()]
-    result = analyze_transcript([r for _, r in answered], dict(targets or {}))
+    lines = persona_lines(turns)
+    contexts = [lines[i] if i < len(lines) else None for i, _ in answered]
+    result = analyze_transcript([r for _, r in answered], dict(targets or {}), contexts=contexts)
     names = label_names()
     per_reply: list[dict | None] = [None] * len(replies)
     for (index, _reply), analysis in zip(answered, result.analyses, strict=True):
@@ -446,6 +454,7 @@ def formative_feedback(replies: list[str], targets: Mapping[str, float] | None) 
         })
     return {
         "replies": per_reply,
+        "accuracy": reported_accuracy(),
         "totals": {
             "questions": result.questions,
             "reflections": result.reflections,

@@ -34,7 +34,7 @@ from lms.extensions import db
 from lms.inputs import bounded_int, read_json
 from lms.mail import send_mail
 from lms.models import Course, GradeKind, Role, Submission, SubmissionKind, SubmissionState, utcnow
-from lms.roleplay import charts, rubric, services, uploads
+from lms.roleplay import charts, rubric, second_opinion, services, uploads
 from lms.roleplay import references as reference_calibration
 from lms.roleplay.forms import ActionForm, LivePickForm, RecordingForm, ReplyForm, rubric_form
 
@@ -233,7 +233,7 @@ def attempt_context(submission: Submission) -> dict:
         "replies": replies,
         "revealed": revealed,
         "complete": services.is_complete(submission),
-        "feedback": services.formative_feedback(replies, targets),
+        "feedback": services.formative_feedback(replies, targets, scenario.turns),
         "previous": last,
         "previous_grade": services.effective_grade(last) if last else None,
         "action_form": ActionForm(),
@@ -365,7 +365,8 @@ def submission(submission_id: int):
         blind=blind,
         is_trainee=is_trainee,
         can_grade=can_grade_roleplay(user, submission.trainee),
-        feedback=services.formative_feedback(replies, submission.scenario.module.course_version.feedback_targets)
+        feedback=services.formative_feedback(replies, submission.scenario.module.course_version.feedback_targets,
+                                             submission.scenario.turns)
         if submission.kind == SubmissionKind.WRITTEN else None,
         action_form=ActionForm(),
         storage_key=f"roleplay-draft-{submission.id}",
@@ -450,6 +451,7 @@ def _rubric_page(submission: Submission, form, *, mode: str, status: int = 200, 
         primary=services.primary_grade(submission),
         effective=services.effective_grade(submission),
         calibration_form=ActionForm(),
+        second_opinion=second_opinion.analyzer_second_opinion(submission),
         **extra,
     ), status
 
@@ -718,7 +720,9 @@ def agreement():
     report = services.agreement_report(user, course_id)
     chart = charts.bar_chart([(row.label, row.kappa) for row in report.by_criterion],
                              threshold=services.KAPPA_FLAG_BELOW)
+    listening = second_opinion.listening_vs_analyzer(user, course_id)
     return render_template("roleplay/agreement.html", report=report, course_id=course_id, chart=chart,
+                           listening=listening,
                            courses=db.session.scalars(db.select(Course).order_by(Course.title)).all(),
                            threshold=services.KAPPA_FLAG_BELOW)
 

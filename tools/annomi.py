@@ -1,7 +1,8 @@
-"""Measure the reply analyzer on real counselling talk (AnnoMI), against a rule-of-thumb baseline.
+"""Research code on AnnoMI (not part of the LMS runtime): the analyzer measured against expert coders and a
+rule-of-thumb baseline, and the agreement between AnnoMI's own annotators. Every function takes the data path.
 
 Pure Python (no Flask, no database). ``evaluate(csv_path)`` reads the AnnoMI CSV described in
-``/work/shared/data/README.md``, keeps the counsellor (``therapist``) utterances, deduplicates utterances coded by
+the data README, keeps the counsellor (``therapist``) utterances, deduplicates utterances coded by
 several annotators (one annotator per utterance: the lowest ``annotator_id``), and returns precision, recall and
 F1 per task for
 
@@ -20,11 +21,14 @@ from __future__ import annotations
 import csv
 import re
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
-from .analyzer import Analyzer, default_analyzer, normalize
+from lms.roleplay.agreement import fleiss_kappa, interpret_kappa, percent_agreement, weighted_kappa
+from lms.roleplay.analyzer import Analyzer, default_analyzer, normalize
 
 #: task -> (description); gold labels come from the AnnoMI columns below.
 TASKS = {
@@ -46,6 +50,7 @@ class Utterance:
     previous: str | None  # the client's line just before, if the previous line is the client's
     gold: frozenset[str]
     mi_quality: str
+    main: str = "other"  # main_therapist_behaviour
 
 
 def _gold(row: Mapping[str, str]) -> frozenset[str]:
@@ -93,6 +98,7 @@ def load_utterances(csv_path: str | Path) -> list[Utterance]:
                 previous=prev["utterance_text"] if prev and prev["interlocutor"] == "client" else None,
                 gold=_gold(row),
                 mi_quality=row.get("mi_quality", ""),
+                main=row.get("main_therapist_behaviour") or "other",
             )
         )
     return out
@@ -207,7 +213,12 @@ def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
         }
 
     model = engine.model or {}
+    main_gold = [u.main for u in utterances]
+    main_pred = [engine.main_behaviour(u.text, u.previous) for u in utterances]
     return {
+        "cv_main": model.get("cv_main"),
+        "in_domain_held": in_domain_scores(analyzer=engine),
+        "main_on_dev": main_scores(main_gold, main_pred) if engine.main else None,
         "csv": str(csv_path),
         "utterances": len(utterances),
         "transcripts": len({u.transcript_id for u in utterances}),
@@ -219,6 +230,88 @@ def evaluate(csv_path: str | Path, analyzer: Analyzer | None = None) -> dict:
         "red_flag_rates": flag_rates,
         "ms_per_reply": round(1000 * elapsed / max(len(utterances), 1), 3),
     }
+
+
+MAIN_CLASSES = ("question", "reflection", "therapist_input", "other")
+#: Issue 16's targets for unseen transcripts (grouped cross-validation).
+MAIN_TARGETS = {"macro_f1": 0.75, "reflection": 0.70, "question": 0.90, "therapist_input": 0.60}
+
+
+def main_scores(gold: list[str], pred: list[str | None]) -> dict:
+    """Per-class F1 and macro-F1 of the four-way main behaviour."""
+    f1 = {}
+    for c in MAIN_CLASSES:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p == c)
+        n_pred = sum(1 for p in pred if p == c)
+        n_gold = sum(1 for g in gold if g == c)
+        f1[c] = round(2 * tp / (n_pred + n_gold), 3) if n_pred + n_gold else 0.0
+    return {"macro_f1": round(sum(f1.values()) / len(f1), 3), "f1": f1}
+
+
+def format_main(cv: Mapping | None, on_dev: Mapping | None) -> list[str]:
+    """Lines for the four-way main behaviour: grouped CV against the targets, and the shipped model on --data."""
+    if not cv:
+        return ["Four-way main behaviour: no cross-validated figures in the model file."]
+    lines = [
+        f"Four-way main behaviour, grouped {cv.get('folds', '?')}-fold cross-validation by transcript "
+        f"({cv.get('utterances', '?')} counsellor utterances, {cv.get('transcripts', '?')} transcripts; "
+        "tools/train_main_behaviour.py):"
+    ]
+    for name in ("macro_f1", *MAIN_CLASSES):
+        value = cv["macro_f1"] if name == "macro_f1" else cv["f1"][name]
+        target = MAIN_TARGETS.get(name)
+        verdict = "" if target is None else f"  target {target:.2f}: {'met' if value >= target else 'NOT met'}"
+        dev = ""
+        if on_dev:
+            dev_value = on_dev["macro_f1"] if name == "macro_f1" else on_dev["f1"][name]
+            dev = f"  (shipped, on --data: {dev_value:.2f})"
+        lines.append(f"  {name:<16} {value:.2f}{verdict}{dev}")
+    return lines
+
+
+IN_DOMAIN = Path(__file__).resolve().parents[1] / "tests" / "data" / "peer_replies.jsonl"
+
+
+def in_domain_scores(path: Path = IN_DOMAIN, split: str = "held", analyzer: Analyzer | None = None) -> dict | None:
+    """F1 per label and macro-F1 of the ten labels on one part of the course's peer-support replies."""
+    if not path.is_file():
+        return None
+    import json
+
+    from lms.roleplay.analyzer import LABELS
+
+    engine = analyzer or default_analyzer()
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == split]
+    preds = [engine.analyze(r["reply"], r.get("context")).labels for r in rows]
+    f1 = {}
+    for label in LABELS:
+        tp = sum(1 for r, p in zip(rows, preds, strict=True) if label in r["labels"] and label in p)
+        fp = sum(1 for r, p in zip(rows, preds, strict=True) if label not in r["labels"] and label in p)
+        fn = sum(1 for r, p in zip(rows, preds, strict=True) if label in r["labels"] and label not in p)
+        if tp + fp + fn:
+            f1[label] = round(2 * tp / (2 * tp + fp + fn), 3)
+    secrecy = [p for r, p in zip(rows, preds, strict=True) if r.get("kind") == "secrecy"]
+    limits = [p for r, p in zip(rows, preds, strict=True) if r.get("kind") == "limits"]
+    return {
+        "replies": len(rows),
+        "macro_f1": round(sum(f1.values()) / len(f1), 3) if f1 else 0.0,
+        "f1": f1,
+        "secrecy_flagged": f"{sum('secrecy_promise' in p for p in secrecy)}/{len(secrecy)}",
+        "limits_flagged": f"{sum('secrecy_promise' in p for p in limits)}/{len(limits)}",
+    }
+
+
+def format_in_domain(scores: Mapping | None) -> list[str]:
+    if not scores:
+        return ["In-domain peer-support replies: tests/data/peer_replies.jsonl not found."]
+    per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores["f1"].items())
+    return [
+        f"In-domain peer-support replies, held part ({scores['replies']} replies, ten labels): macro-F1 "
+        f"{scores['macro_f1']:.2f} (target 0.85); secrecy promises flagged {scores['secrecy_flagged']}, "
+        f"limit statements flagged {scores['limits_flagged']}",
+        f"  {per_label}",
+    ]
 
 
 def format_report(metrics: Mapping) -> str:
@@ -274,4 +367,103 @@ def format_report(metrics: Mapping) -> str:
         lines.append("Rule-only labels (not annotated in AnnoMI), share of utterances flagged:")
         lines.extend(parts)
     lines.append(f"Speed: {metrics['ms_per_reply']} ms per reply.")
+    lines.append("")
+    lines.extend(format_main(metrics.get("cv_main"), metrics.get("main_on_dev")))
+    lines.append("")
+    lines.extend(format_in_domain(metrics.get("in_domain_held")))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# AnnoMI: agreement between expert annotators
+
+
+_NOMINAL = ("main_therapist_behaviour",)
+_BINARY = ("question_exists", "reflection_exists")
+
+
+def annomi_agreement(csv_path: str | Path) -> dict:
+    """Agreement between AnnoMI experts on the counsellor utterances that several of them annotated.
+
+    Every utterance (same ``transcript_id`` and ``utterance_id``) coded by two or more different annotators gives
+    one pair per two annotators. Per code (``main_therapist_behaviour``, nominal; ``question_exists`` and
+    ``reflection_exists``, binary) the result holds:
+
+    - ``kappa``: Cohen's unweighted kappa over all pairs pooled (rater A = the lower annotator id);
+    - ``percent``: percent exact agreement over all pairs;
+    - ``mean_pairwise_kappa``: Cohen's kappa per pair of annotators, averaged (pairs with <10 shared items skipped);
+    - ``fleiss_kappa``: Fleiss' kappa over the items with all their ratings;
+    - ``n_pairs`` and ``categories``.
+    """
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["interlocutor"] == "therapist"]
+    by_item: dict[tuple[str, str], dict[str, Mapping[str, str]]] = defaultdict(dict)
+    for row in rows:
+        by_item[(row["transcript_id"], row["utterance_id"])].setdefault(row["annotator_id"], row)
+    multi = {key: ann for key, ann in by_item.items() if len(ann) >= 2}
+    annotators = sorted({a for ann in multi.values() for a in ann}, key=lambda a: (len(a), a))
+
+    result: dict = {
+        "utterances": len(multi),
+        "transcripts": len({key[0] for key in multi}),
+        "annotators": len(annotators),
+        "codes": {},
+    }
+    for column in _NOMINAL + _BINARY:
+        categories = sorted({ann[a][column] for ann in multi.values() for a in ann})
+        pooled: list[tuple[str, str]] = []
+        per_pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for ann in multi.values():
+            ids = sorted(ann, key=lambda a: (len(a), a))
+            for a, b in combinations(ids, 2):
+                pair = (ann[a][column], ann[b][column])
+                pooled.append(pair)
+                per_pair[(a, b)].append(pair)
+        pair_kappas = [weighted_kappa(p, categories, None) for p in per_pair.values() if len(p) >= 10]
+        kappa = weighted_kappa(pooled, categories, None) if pooled else None
+        result["codes"][column] = {
+            "categories": categories,
+            "n_pairs": len(pooled),
+            "kappa": None if kappa is None else round(kappa, 3),
+            "interpretation": interpret_kappa(kappa),
+            "percent": round(percent_agreement(pooled), 1) if pooled else None,
+            "mean_pairwise_kappa": round(sum(pair_kappas) / len(pair_kappas), 3) if pair_kappas else None,
+            "annotator_pairs": len(pair_kappas),
+            "fleiss_kappa": round(fleiss_kappa([[ann[a][column] for a in ann] for ann in multi.values()]), 3)
+            if multi
+            else None,
+        }
+    return result
+
+
+def format_annomi_agreement(result: Mapping) -> str:
+    """A plain-text table of ``annomi_agreement``'s result."""
+    lines = [
+        f"AnnoMI counsellor utterances coded by several experts: {result['utterances']} utterances, "
+        f"{result['transcripts']} transcripts, {result['annotators']} annotators",
+        "",
+    ]
+    header = ("code", "pairs", "Cohen's kappa", "reading", "exact agreement", "mean pairwise kappa", "Fleiss' kappa")
+    table = [header]
+    for column, r in result["codes"].items():
+        table.append(
+            (
+                column,
+                str(r["n_pairs"]),
+                "-" if r["kappa"] is None else f"{r['kappa']:.3f}",
+                r["interpretation"],
+                "-" if r["percent"] is None else f"{r['percent']:.1f}%",
+                "-" if r["mean_pairwise_kappa"] is None else f"{r['mean_pairwise_kappa']:.3f}",
+                "-" if r["fleiss_kappa"] is None else f"{r['fleiss_kappa']:.3f}",
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for i, row in enumerate(table):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append(
+        "Unweighted kappa (nominal codes), pooled over every pair of annotators; readings after Landis & Koch."
+    )
     return "\n".join(lines)
