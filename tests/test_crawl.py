@@ -54,6 +54,9 @@ def world(app, db, people, courses):
         "organization_id": [str(people["org"].id)],
         "token": [token, "not-a-token"],
         "filename": ["css/app.css"],
+        "exercise_slug": [module.exercises[0].slug, "no-such-exercise"],
+        "response_id": ["1"],
+        "reference_id": ["1"],
     }
 
 

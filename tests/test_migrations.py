@@ -46,7 +46,7 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
         db.drop_all()
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade(revision="43be6aeba994")  # before issued_pdfs
+        upgrade(revision="h14eng_0001")  # the revision just before issued_pdfs
         version = factories.make_certifying_course()
         user = factories.make_user()
         stored = Path(app.config["DATA_DIR"]) / "certificates" / "PSS-OLD-0001.pdf"

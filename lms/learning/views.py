@@ -12,6 +12,7 @@ from flask_login import current_user
 from lms.auth.permissions import role_required, signed_in
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.inputs import read_json
 from lms.learning import exercises, links, services
 from lms.learning.forms import (
     EnrolForm,
@@ -23,6 +24,8 @@ from lms.learning.forms import (
     submitted_answers,
 )
 from lms.models import Course, CourseVersion, Enrolment, Module, QuizAttempt, Role
+
+EXERCISE_AUTOSAVE_MAX_BYTES = 256 * 1024  # far above any answer the form allows
 
 bp = Blueprint("learning", __name__)
 
@@ -400,10 +403,10 @@ def autosave_exercise(course_slug: str, module_slug: str, exercise_slug: str):
     """Save the draft as typed (JSON, for learning.js); the form's "Save draft" does the same without JS."""
     place = _open_module(course_slug, module_slug)
     exercise = _exercise_or_404(place, exercise_slug)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("answer"), str):
-        return jsonify(error="bad_request", message=_("Send the answer as text.")), 400
     try:
+        payload = read_json(max_bytes=EXERCISE_AUTOSAVE_MAX_BYTES)
+        if not isinstance(payload, dict) or not isinstance(payload.get("answer"), str):
+            return jsonify(error="bad_request", message=_("Send the answer as text.")), 400
         response = exercises.save_draft(place.enrolment, exercise, payload["answer"])
     except DomainError as error:
         db.session.rollback()
