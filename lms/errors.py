@@ -5,7 +5,13 @@ from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A rule refused an action; `message` is written for the person who tried it."""
+    """A rule refused an action; `message` is written for the person who tried it.
+
+    The one refusal protocol: services raise a subclass declared here, with a message already passed
+    through gettext (`flask_babel.gettext`), and `field` naming the form field when the rule knows it;
+    views catch `DomainError` and call `lms.forms.show_refusal(form, error)`. No service reports a
+    refusal by returning None, False or a list of problems.
+    """
 
     status_code = 400
 
@@ -39,6 +45,22 @@ class CertificateRevoked(DomainError):
 
 class InvalidUpload(DomainError):
     status_code = 400
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule (a value out of range, a reason missing, a file that is not a CSV)."""
+
+    status_code = 400
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class TooSoon(DomainError):
+    """The action opens later (another attempt after the wait, a sitting not yet open)."""
+
+    status_code = 409
 
 
 def wants_json() -> bool:

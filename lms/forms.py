@@ -8,7 +8,7 @@ is never read as form data (JSON endpoints use `lms.inputs.read_json`).
 
 from decimal import Decimal
 
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -73,3 +73,17 @@ class Form(FlaskForm):
                 return field
             field.filters = (check, *field.filters)
             return field
+
+
+def show_refusal(form, error, default_field: str | None = None) -> None:
+    """The one way a view reports a refused action: next to the field it concerns, else as a flash.
+
+    `error` is a `lms.errors.DomainError`; its `field` names the form field when the rule knows it,
+    `default_field` is the field the view would point at otherwise.
+    """
+    name = error.field or default_field
+    field = getattr(form, name, None) if (form is not None and name) else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
