@@ -134,6 +134,30 @@ def _read_attachments(data: bytes) -> tuple[bytes | None, bytes | None] | PdfChe
             return PdfCheck(False, None, f"The PDF is damaged and cannot be read ({type(exc).__name__}).", None)
 
 
+def _signed_credential(token_bytes: bytes, keystore: KeyStore) -> dict | PdfCheck:
+    """The credential in an attached credential.jwt, if its signature is ours; else why not."""
+    try:
+        token = token_bytes.decode("ascii").strip()
+        return verify_credential_jwt(token, keystore, check_times=False)
+    except UnicodeDecodeError:
+        return PdfCheck(False, None, "The attached credential.jwt is not a JWT.", None)
+    except UnknownKeyError:
+        return PdfCheck(False, None, "The attached credential was not signed by this issuer.", None)
+    except VerificationError as exc:
+        return PdfCheck(False, None, f"The attached credential's signature is not valid: {exc}.", None)
+
+
+def _unsigned_copy(json_bytes: bytes):
+    """The attached credential.json without JWT claims (a copy of the JWT payload is fine too), or None."""
+    try:
+        attached = json.loads(json_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if isinstance(attached, dict):
+        attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
+    return attached
+
+
 def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
     """Whether ``data`` is a PDF carrying a credential signed with one of ``keystore``'s keys, and what it says.
 
@@ -150,28 +174,12 @@ def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
     if token_bytes is None:
         return PdfCheck(False, None, "The PDF has no signed credential (credential.jwt) attached.", None)
 
-    try:
-        token = token_bytes.decode("ascii").strip()
-        credential = verify_credential_jwt(token, keystore, check_times=False)
-    except UnicodeDecodeError:
-        return PdfCheck(False, None, "The attached credential.jwt is not a JWT.", None)
-    except UnknownKeyError:
-        return PdfCheck(False, None, "The attached credential was not signed by this issuer.", None)
-    except VerificationError as exc:
-        return PdfCheck(False, None, f"The attached credential's signature is not valid: {exc}.", None)
-
+    credential = _signed_credential(token_bytes, keystore)
+    if isinstance(credential, PdfCheck):
+        return credential
     number = credential_number(credential)
-    if json_bytes is not None:
-        try:
-            attached = json.loads(json_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            attached = None
-        if isinstance(attached, dict):  # a copy of the JWT payload, claims included, is fine too
-            attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
-        if attached != credential:
-            return PdfCheck(
-                False, number, "The attached credential.json differs from the signed credential.", credential
-            )
+    if json_bytes is not None and _unsigned_copy(json_bytes) != credential:
+        return PdfCheck(False, number, "The attached credential.json differs from the signed credential.", credential)
 
     achievement = _achievement(credential)
     if not (number and holder_name(credential) and isinstance(achievement.get("name"), str)):
