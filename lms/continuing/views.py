@@ -62,9 +62,9 @@ def mine():
             db.session.commit()
             flash(_("Sent for approval. A supervisor of your cohort will review it."), "success")
             return redirect(url_for("continuing.mine"))
-    return render_template("continuing/mine.html", form=form, current=_renewals(user),
-                           entries=services.continuing_education_for(user), delete_form=DeleteForm()), \
-        (400 if form.errors else 200)
+    page = render_template("continuing/mine.html", form=form, current=_renewals(user),
+                           entries=services.continuing_education_for(user), delete_form=DeleteForm())
+    return page, (400 if form.errors else 200)
 
 
 @bp.post("/my/continuing-education/<int:entry_id>/delete")
