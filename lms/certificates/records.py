@@ -36,17 +36,16 @@ def status_of(certificate: Certificate | sa.Row, on: date | None = None) -> Cert
     return certificate_status(certificate.revoked_at, certificate.expires_on, on or today())
 
 
-def status_condition(status: str, on: date | None = None, columns=Certificate):
-    """`certificate_status(...) == status` as a SQL condition on `columns` (the model or its table's `c`);
-    None for a status that is not one."""
+def status_condition(status: str, on: date | None = None):
+    """`certificate_status(...) == status` as a SQL condition on certificates; None for a status that is not one."""
     on = on or today()
-    not_revoked = columns.revoked_at.is_(None)
+    not_revoked = Certificate.revoked_at.is_(None)
     if status == CertificateStatus.REVOKED:
-        return columns.revoked_at.is_not(None)
+        return Certificate.revoked_at.is_not(None)
     if status == CertificateStatus.EXPIRED:
-        return sa.and_(not_revoked, columns.expires_on < on)
+        return sa.and_(not_revoked, Certificate.expires_on < on)
     if status == CertificateStatus.VALID:
-        return sa.and_(not_revoked, columns.expires_on >= on)
+        return sa.and_(not_revoked, Certificate.expires_on >= on)
     return None
 
 
