@@ -172,11 +172,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roleplay_bp)  # /roleplays (trainees) and /grading (supervisors, administrators)
     from lms.api.views import bp as api_bp
     from lms.certificates.views import bp as certificates_bp
+    from lms.continuing.views import bp as continuing_bp
 
-    # /verify, /certificates/..., /my/certificates, /my/continuing-education, /org/api-keys, /issuer, /.well-known
+    # /verify, /certificates/..., /my/certificates, /issuer, /.well-known
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(continuing_bp)  # /my/continuing-education, /continuing-education/...
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from lms.admin.views import bp as admin_bp
+    from lms.orgs import api_key_views  # noqa: F401 (its routes, /org/api-keys, are on the orgs blueprint)
     from lms.orgs.views import bp as orgs_bp
     from lms.practice.views import bp as practice_bp
     from lms.records.views import bp as records_bp

@@ -89,7 +89,11 @@ def register(app: Flask) -> None:
 
     from lms.certificates.cli import register as register_certificates
 
-    register_certificates(app)  # certificates, keys, api-keys
+    register_certificates(app)  # certificates, keys
+
+    from lms.orgs.api_keys_cli import api_keys_cli
+
+    app.cli.add_command(api_keys_cli)
 
     from lms.orgs.cli import orgs_cli
 

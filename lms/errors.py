@@ -106,3 +106,9 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify(error="internal_error", message="Something went wrong on our side."), 500
         return render_template("errors/500.html", status=500), 500
+
+
+class TooLarge(InvalidUpload):
+    """An upload larger than anything the rule accepts."""
+
+    status_code = 413

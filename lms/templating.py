@@ -1,7 +1,7 @@
 """What every template can use: navigation built from the route rules, and formatters."""
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -24,10 +24,10 @@ NAVIGATION = [
 # Staff pages used less often: behind "More" on wide screens, so the main row fits on one line at 1024 px.
 MORE_NAVIGATION = [
     ("practice.review", _l("Hours to review")),
-    ("certificates.review_queue", _l("CE to review")),
+    ("continuing.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
     ("certificates.index", _l("Certificates")),
-    ("certificates.api_keys", _l("API keys")),
+    ("orgs.api_keys", _l("API keys")),
     ("admin.home", _l("Administration")),
 ]
 
@@ -43,6 +43,12 @@ def navigation_for(user) -> list[tuple[str, str]]:
 
 def more_navigation_for(user) -> list[tuple[str, str]]:
     return _allowed(user, MORE_NAVIGATION)
+
+
+def hours_text(value) -> str:
+    """Hours as people write them, in the reader's locale: 40, 1.5, 0.25, 1,200 (the `hours` filter).
+    Machine-read text (credentials, CSV, the API) uses `lms.certificates.credential.format_hours`."""
+    return format_decimal(value or 0, format="#,##0.##")
 
 
 def register(app: Flask) -> None:
@@ -62,6 +68,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     )
+    app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.globals["current_endpoint"] = lambda: request.endpoint
     # The page's language for <html lang>: the locale Flask-Babel chose for this request, as a BCP 47 tag.
     app.jinja_env.globals["page_language"] = lambda: str(get_locale() or "en").replace("_", "-")

@@ -290,13 +290,13 @@ def make_grade(submission, grader: User, levels: dict, *, kind: str = "primary",
 
 def stub_certificate_pdfs(monkeypatch) -> None:
     """Replace WeasyPrint (about 0.4 s a certificate) with a tiny stand-in PDF, for tests that do not read it."""
-    from lms.certificates import services
+    from lms.certificates import documents
 
     def stand_in(facts, *, revoked=False, **kwargs):
         marker = " REVOKED" if revoked else ""
         return f"%PDF-1.7\n% stand-in certificate {facts.number} {facts.holder_name}{marker}\n%%EOF\n".encode()
 
-    monkeypatch.setattr(services, "render_certificate_pdf", stand_in)
+    monkeypatch.setattr(documents, "render_certificate_pdf", stand_in)
 
 
 # --- learning path (issue 3) ---------------------------------------------------------------------

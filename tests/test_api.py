@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 from lms.api.openapi import openapi_document
-from lms.api.services import create_api_key, hash_key
-from lms.certificates import services
+from lms.certificates import issuance, lifecycle
 from lms.certificates.numbers import generate_number
 from lms.models import ApiKey, AuditEvent, Certificate, VerificationLog, utcnow
+from lms.orgs.api_keys import create_api_key, hash_key
 from tests import factories
 
 
@@ -40,11 +40,11 @@ def course(db):
 
 @pytest.fixture
 def issued(db, people, course):
-    valid = services.issue_certificate(people["trainee"], course)
-    expired = services.issue_certificate(factories.make_user(name="Jordan Rivera"), course,
+    valid = issuance.issue_certificate(people["trainee"], course)
+    expired = issuance.issue_certificate(factories.make_user(name="Jordan Rivera"), course,
                                          issued_on=date(2022, 3, 1), expires_on=date(2024, 3, 1))
-    revoked = services.issue_certificate(factories.make_user(name="Casey Morgan"), course)
-    services.revoke_certificate(revoked, "Issued in error")
+    revoked = issuance.issue_certificate(factories.make_user(name="Casey Morgan"), course)
+    lifecycle.revoke_certificate(revoked, "Issued in error")
     db.session.commit()
     return {"valid": valid, "expired": expired, "revoked": revoked}
 

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from lms.api.services import find_active_key
-from lms.certificates import services
+from lms.certificates import documents, issuance, settings
 from lms.certificates.credential import verify_credential_jwt
 from lms.models import ApiKey, AuditEvent, Certificate
+from lms.orgs.api_keys import find_active_key
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("quick_pdfs")
@@ -23,8 +23,8 @@ def app_config(module_keys_dir):
 @pytest.fixture
 def issued(db, people):
     course = factories.make_certifying_course()
-    valid = services.issue_certificate(people["trainee"], course)
-    expired = services.issue_certificate(factories.make_user(), course, issued_on=date(2020, 1, 1),
+    valid = issuance.issue_certificate(people["trainee"], course)
+    expired = issuance.issue_certificate(factories.make_user(), course, issued_on=date(2020, 1, 1),
                                          expires_on=date(2022, 1, 1))
     db.session.commit()
     return valid, expired
@@ -75,25 +75,25 @@ def test_render_missing_renders_pdfs_that_failed_or_disappeared(runner, db, issu
     valid.pdf_path = None
     valid.pdf_rendered_at = None
     db.session.commit()
-    (services.data_dir() / expired.pdf_path).unlink()  # a lost file
+    (settings.data_dir() / expired.pdf_path).unlink()  # a lost file
     result = runner.invoke(args=["certificates", "render-missing"])
     assert result.exit_code == 0, result.output
     assert "Rendered 2 PDF(s)" in result.output
     for certificate in issued:
         db.session.refresh(certificate)
-        assert (services.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
+        assert (settings.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
     assert "Rendered 0 PDF(s)" in runner.invoke(args=["certificates", "render-missing"]).output
 
 
 def test_keys_rotate_keeps_old_keys_published(runner, app, db, issued):
-    old_token = services.signed_credential(issued[0])
-    before = {key["kid"] for key in services.get_keystore().jwks()["keys"]}
+    old_token = documents.signed_credential(issued[0])
+    before = {key["kid"] for key in settings.get_keystore().jwks()["keys"]}
     result = runner.invoke(args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
     assert "New RS256 key" in result.output and "New EdDSA key" in result.output
-    after = {key["kid"] for key in services.get_keystore().jwks()["keys"]}
+    after = {key["kid"] for key in settings.get_keystore().jwks()["keys"]}
     assert before < after and len(after) == len(before) + 2
-    assert verify_credential_jwt(old_token, services.get_keystore())["id"].endswith("credential.json")
+    assert verify_credential_jwt(old_token, settings.get_keystore())["id"].endswith("credential.json")
     listing = runner.invoke(args=["keys", "list"]).output
     assert listing.count("(current)") == 2
 

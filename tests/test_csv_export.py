@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lms.certificates import services
+from lms.certificates import issuance
 from lms.csv_export import safe_cell, to_csv
 from lms.models import Role
 from tests import factories
@@ -74,7 +74,7 @@ def test_the_cohort_progress_export_is_spreadsheet_safe(client, auth, db, people
 def test_the_certificates_export_is_spreadsheet_safe(client, auth, db, people):
     course = factories.make_certifying_course()
     for name in HOSTILE_NAMES:
-        services.issue_certificate(factories.make_user(Role.TRAINEE, org=people["org"], name=name), course)
+        issuance.issue_certificate(factories.make_user(Role.TRAINEE, org=people["org"], name=name), course)
     db.session.commit()
     auth.login(people["org_admin"])
     response = client.get("/org/certificates.csv")
@@ -84,7 +84,7 @@ def test_the_certificates_export_is_spreadsheet_safe(client, auth, db, people):
 
 def test_the_verification_download_is_spreadsheet_safe(client, db, people):
     course = factories.make_certifying_course()
-    numbers = [services.issue_certificate(factories.make_user(Role.TRAINEE, name=name), course).number
+    numbers = [issuance.issue_certificate(factories.make_user(Role.TRAINEE, name=name), course).number
                for name in HOSTILE_NAMES]
     db.session.commit()
     typed = ["Eve;=cmd|' /C calc'!A0;", "\uff1dcmd|' /C calc'!A0"]

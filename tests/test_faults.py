@@ -66,7 +66,7 @@ def test_app_recovers_by_itself_after_postgresql_restarts_under_load(tmp_path):
     version = _cluster_version()
 
     def seed():
-        from lms.certificates.services import issue_certificate
+        from lms.certificates.issuance import issue_certificate
 
         version_row = factories.make_certifying_course()
         with pytest.MonkeyPatch.context() as patch:

@@ -58,7 +58,7 @@ def test_a_failed_erasure_commit_keeps_every_file(app, db, people, record):
 
 
 def test_a_failed_commit_keeps_the_evidence_of_a_removed_activity(app, db, people, record):
-    from lms.certificates.services import delete_continuing_education, log_continuing_education
+    from lms.continuing.services import delete_continuing_education, log_continuing_education
 
     trainee, _ = record
     evidence = Path(app.config["DATA_DIR"]) / "evidence" / f"{trainee.id}-outside.pdf"

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms import jobs
-from lms.certificates import services
+from lms.certificates import documents, issuance, lifecycle, records, settings
 from lms.certificates.numbers import is_valid_number
 from lms.models import AuditEvent, Certificate, CertificateStatus, ContinuingEducation, Enrolment, Role, utcnow
 from lms.signals import course_completed
@@ -28,7 +28,7 @@ def audit_actions(db, action):
 
 
 def pdf_text(app, certificate) -> str:
-    data = (services.data_dir() / certificate.pdf_path).read_bytes()
+    data = (settings.data_dir() / certificate.pdf_path).read_bytes()
     assert data.startswith(b"%PDF")
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
@@ -62,9 +62,9 @@ def test_trainee_who_completes_the_course_gets_one_certificate_through_the_signa
     assert [c["id"] for c in certificate.competencies] == ["engagement", "support"]
     assert certificate.issuer_name == "Riverside"  # the trainee's organization
     assert certificate.issued_on == utcnow().date()
-    assert certificate.expires_on == services.add_months(certificate.issued_on, 24)
+    assert certificate.expires_on == settings.add_months(certificate.issued_on, 24)
     assert certificate.generation == 1 and certificate.reason == "completion"
-    assert certificate.status_on(utcnow().date()) == CertificateStatus.VALID
+    assert records.status_of(certificate, utcnow().date()) == CertificateStatus.VALID
     [event] = audit_actions(db, "certificate.issued")
     assert event.subject_id == certificate.number and event.target_user_id == trainee.id
     # The PDF was rendered after the row existed and is stored.
@@ -76,13 +76,13 @@ def test_trainee_who_completes_the_course_gets_one_certificate_through_the_signa
 
 def test_trainee_without_organization_gets_the_program_as_issuer(app, db, course):
     trainee = factories.make_user(Role.TRAINEE)
-    certificate = services.issue_if_eligible(factories.complete_course(trainee, course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(trainee, course))
     assert certificate.issuer_name == app.config["LMS_PROGRAM_NAME"]
 
 
 def test_an_unfinished_course_issues_nothing(db, people, course):
     enrolment = factories.complete_course(people["trainee"], course, completed=False)
-    assert services.issue_if_eligible(enrolment) is None
+    assert issuance.issue_if_eligible(enrolment) is None
     assert certificates(db) == []
 
 
@@ -95,22 +95,22 @@ def test_certificate_waits_for_enough_approved_supervised_hours(db, people):
 
     course_completed.send(enrolment)
     assert certificates(db) == []
-    check = services.eligibility(enrolment)
+    check = issuance.eligibility(enrolment)
     assert not check.eligible and "100" in check.reason and "60" in check.reason
-    [pending] = services.pending_certificates(trainee)
+    [pending] = issuance.pending_certificates(trainee)
     assert pending.enrolment.id == enrolment.id
 
     factories.make_supervised_hours(trainee, 40)  # orgs calls issue_if_eligible after approving hours
-    certificate = services.issue_if_eligible(enrolment)
+    certificate = issuance.issue_if_eligible(enrolment)
     assert certificate is not None and certificates(db) == [certificate]
-    assert services.pending_certificates(trainee) == []
+    assert issuance.pending_certificates(trainee) == []
 
 
 def test_issuing_the_same_generation_twice_returns_the_first_certificate(db, people, course):
     """The unique constraint (user, course, generation) decides, inside a savepoint."""
     trainee = people["trainee"]
-    first = services.issue_certificate(trainee, course)
-    second = services.issue_certificate(trainee, course)  # as a racing request would, past any check
+    first = issuance.issue_certificate(trainee, course)
+    second = issuance.issue_certificate(trainee, course)  # as a racing request would, past any check
     assert second.id == first.id
     assert len(certificates(db)) == 1
     assert len(audit_actions(db, "certificate.issued")) == 1
@@ -118,9 +118,9 @@ def test_issuing_the_same_generation_twice_returns_the_first_certificate(db, peo
 
 def test_status_list_indices_are_allocated_once_each(db, people, course):
     other_course = factories.make_certifying_course()
-    a = services.issue_certificate(people["trainee"], course)
-    b = services.issue_certificate(people["trainee"], other_course)
-    c = services.issue_certificate(factories.make_user(), course)
+    a = issuance.issue_certificate(people["trainee"], course)
+    b = issuance.issue_certificate(people["trainee"], other_course)
+    c = issuance.issue_certificate(factories.make_user(), course)
     assert [a.status_list_index, b.status_list_index, c.status_list_index] == [0, 1, 2]
 
 
@@ -130,21 +130,21 @@ def test_two_concurrent_completions_produce_one_certificate_on_postgres(app, db,
     enrolment_id = factories.complete_course(people["trainee"], course).id
     db.session.commit()
     barrier = threading.Barrier(2, timeout=20)
-    original = services.latest_certificate
+    original = records.latest_certificate
 
     def racing_lookup(user_id, course_id):
         found = original(user_id, course_id)
         barrier.wait()  # both requests have looked and found nothing: now both insert
         return found
 
-    monkeypatch.setattr(services, "latest_certificate", racing_lookup)
+    monkeypatch.setattr(issuance, "latest_certificate", racing_lookup)
     numbers, errors = [], []
 
     def complete():
         try:
             with app.app_context():
                 enrolment = db.session.get(Enrolment, enrolment_id)
-                certificate = services.issue_if_eligible(enrolment)
+                certificate = issuance.issue_if_eligible(enrolment)
                 db.session.commit()
                 numbers.append(certificate.number)
         except Exception as error:  # pragma: no cover - reported below
@@ -163,17 +163,17 @@ def test_two_concurrent_completions_produce_one_certificate_on_postgres(app, db,
 
 
 def test_status_is_valid_then_expired_and_revoked_wins(db, people, course):
-    certificate = services.issue_certificate(people["trainee"], course, issued_on=date(2024, 1, 10),
+    certificate = issuance.issue_certificate(people["trainee"], course, issued_on=date(2024, 1, 10),
                                              expires_on=date(2026, 1, 10))
-    assert certificate.status_on(date(2026, 1, 10)) == CertificateStatus.VALID  # valid through its last day
-    assert certificate.status_on(date(2026, 1, 11)) == CertificateStatus.EXPIRED
-    services.revoke_certificate(certificate, "Issued in error")
-    assert certificate.status_on(date(2025, 1, 1)) == CertificateStatus.REVOKED
+    assert records.status_of(certificate, date(2026, 1, 10)) == CertificateStatus.VALID  # valid through its last day
+    assert records.status_of(certificate, date(2026, 1, 11)) == CertificateStatus.EXPIRED
+    lifecycle.revoke_certificate(certificate, "Issued in error")
+    assert records.status_of(certificate, date(2025, 1, 1)) == CertificateStatus.REVOKED
 
 
 def test_expiry_follows_the_course_validity_and_month_ends(db, people):
     course = factories.make_certifying_course(validity_months=12)
-    certificate = services.issue_certificate(people["trainee"], course, issued_on=date(2024, 2, 29))
+    certificate = issuance.issue_certificate(people["trainee"], course, issued_on=date(2024, 2, 29))
     assert certificate.expires_on == date(2025, 2, 28)
 
 
@@ -181,20 +181,20 @@ def test_a_failed_render_leaves_the_certificate_issued_and_verifiable(app, db, c
     def broken(*args, **kwargs):
         raise RuntimeError("WeasyPrint fell over")
 
-    monkeypatch.setattr(services, "render_certificate_pdf", broken)
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    monkeypatch.setattr(documents, "render_certificate_pdf", broken)
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     assert certificate.pdf_path is None
     assert client.get(f"/verify/{certificate.number}").status_code == 200
     assert client.get(f"/api/v1/certificates/{certificate.number}").json["status"] == "valid"
-    assert [c.id for c in services.certificates_needing_pdf(check_files=False)] == [certificate.id]
+    assert [c.id for c in documents.certificates_needing_pdf(check_files=False)] == [certificate.id]
 
     monkeypatch.undo()
-    assert jobs.recoveries()[jobs.MISSING_PDFS] is services.enqueue_missing_pdfs
+    assert jobs.recoveries()[jobs.MISSING_PDFS] is documents.enqueue_missing_pdfs
     assert jobs.run_recoveries([jobs.MISSING_PDFS]) == {jobs.MISSING_PDFS: 1}
     db.session.refresh(certificate)
     assert certificate.pdf_path is not None
-    assert (services.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
+    assert (settings.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
     assert jobs.run_recoveries([jobs.MISSING_PDFS]) == {jobs.MISSING_PDFS: 0}
 
 
@@ -213,7 +213,7 @@ def test_completing_a_ce_course_credits_its_hours_once(app, db, people):
 
 
 def test_admin_revokes_a_certificate_with_a_reason_and_it_is_audited(app, db, client, auth, people, course, real_pdfs):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     auth.login(people["admin"])
 
@@ -229,7 +229,7 @@ def test_admin_revokes_a_certificate_with_a_reason_and_it_is_audited(app, db, cl
     assert response.status_code == 302
     certificate = db.session.get(Certificate, certificate.id)
     assert certificate.revoked_at is not None
-    assert certificate.status_on(utcnow().date()) == CertificateStatus.REVOKED
+    assert records.status_of(certificate, utcnow().date()) == CertificateStatus.REVOKED
     [event] = audit_actions(db, "certificate.revoked")
     assert event.actor_id == people["admin"].id and event.subject_id == certificate.number
     assert event.details["reason"] == "Role-play assessment found to be plagiarised"
@@ -245,7 +245,7 @@ def test_admin_revokes_a_certificate_with_a_reason_and_it_is_audited(app, db, cl
 
 
 def test_org_admin_and_supervisor_cannot_revoke(client, auth, db, people, course):
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     db.session.commit()
     for person in ("org_admin", "supervisor", "trainee"):
         auth.login(people[person])
@@ -255,8 +255,8 @@ def test_org_admin_and_supervisor_cannot_revoke(client, auth, db, people, course
 
 
 def test_admin_lists_and_searches_certificates(client, auth, db, people, course):
-    valid = services.issue_certificate(people["trainee"], course, holder_name="Jordan Rivera")
-    old = services.issue_certificate(factories.make_user(name="Casey Morgan"), course,
+    valid = issuance.issue_certificate(people["trainee"], course, holder_name="Jordan Rivera")
+    old = issuance.issue_certificate(factories.make_user(name="Casey Morgan"), course,
                                      issued_on=date(2020, 1, 1), expires_on=date(2022, 1, 1))
     db.session.commit()
     auth.login(people["admin"])
@@ -274,7 +274,7 @@ def test_admin_lists_and_searches_certificates(client, auth, db, people, course)
 
 
 def test_trainee_sees_download_and_confirms_the_name_before_the_first_download(client, auth, db, people, course):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     auth.login(people["trainee"])
     mine = client.get("/my/certificates")
@@ -297,7 +297,7 @@ def test_trainee_sees_download_and_confirms_the_name_before_the_first_download(c
 
 def test_name_correction_reissues_and_keeps_the_history(app, client, auth, db, people, course, real_pdfs):
     trainee = people["trainee"]
-    original = services.issue_if_eligible(factories.complete_course(trainee, course))
+    original = issuance.issue_if_eligible(factories.complete_course(trainee, course))
     db.session.commit()
     auth.login(trainee)
 
@@ -322,7 +322,7 @@ def test_name_correction_reissues_and_keeps_the_history(app, client, auth, db, p
 
 
 def test_a_confirmed_name_is_corrected_by_an_administrator_only(client, auth, db, people, course):
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     certificate.name_confirmed_at = utcnow()
     db.session.commit()
     auth.login(people["trainee"])
@@ -339,7 +339,7 @@ def test_a_confirmed_name_is_corrected_by_an_administrator_only(client, auth, db
 
 
 def test_another_trainee_cannot_open_or_change_someone_elses_certificate(client, auth, db, people, course):
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     db.session.commit()
     stranger = factories.make_user(Role.TRAINEE)
     db.session.commit()
@@ -362,15 +362,15 @@ def test_supervisor_hours_waiting_shows_on_my_certificates(client, auth, db, peo
 
 
 def test_pdf_is_served_from_the_stored_file_without_rendering_again(client, db, people, course, monkeypatch):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     rendered_at = certificate.pdf_rendered_at
-    stored = (services.data_dir() / certificate.pdf_path).read_bytes()
+    stored = (settings.data_dir() / certificate.pdf_path).read_bytes()
 
     def must_not_render(*args, **kwargs):
         raise AssertionError("a download must serve the stored file")
 
-    monkeypatch.setattr(services, "render_certificate_pdf", must_not_render)
+    monkeypatch.setattr(documents, "render_certificate_pdf", must_not_render)
     for _ in range(2):
         response = client.get(f"/certificates/{certificate.number}.pdf")
         assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -379,18 +379,18 @@ def test_pdf_is_served_from_the_stored_file_without_rendering_again(client, db, 
 
 
 def test_a_lost_pdf_file_is_rendered_again_on_download(client, db, people, course):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
-    (services.data_dir() / certificate.pdf_path).unlink()
+    (settings.data_dir() / certificate.pdf_path).unlink()
     response = client.get(f"/certificates/{certificate.number}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
 def test_expired_and_revoked_pdfs_are_public_too(client, db, people, course):
-    expired = services.issue_certificate(people["trainee"], course, issued_on=date(2020, 1, 1),
+    expired = issuance.issue_certificate(people["trainee"], course, issued_on=date(2020, 1, 1),
                                          expires_on=date(2022, 1, 1))
-    revoked = services.issue_certificate(factories.make_user(), course)
-    services.revoke_certificate(revoked, "Issued in error")
+    revoked = issuance.issue_certificate(factories.make_user(), course)
+    lifecycle.revoke_certificate(revoked, "Issued in error")
     db.session.commit()
     for certificate in (expired, revoked):
         assert client.get(f"/certificates/{certificate.number}.pdf").data.startswith(b"%PDF")
@@ -399,7 +399,7 @@ def test_expired_and_revoked_pdfs_are_public_too(client, db, people, course):
 
 def test_issue_date_override_keeps_dates_in_order(db, people, course):
     issued = date.today() - timedelta(days=800)
-    certificate = services.issue_certificate(people["trainee"], course, issued_on=issued)
+    certificate = issuance.issue_certificate(people["trainee"], course, issued_on=issued)
     assert certificate.expires_on > certificate.issued_on
 
 
@@ -412,7 +412,7 @@ def test_with_redis_the_worker_renders_the_pdf_after_the_issuance_commits(app, d
     app.config.update(REDIS_URL=TEST_REDIS_URL, JOB_QUEUE=f"test-certificates-{uuid.uuid4().hex[:8]}")
     queue = jobs.get_queue(app)
     try:
-        certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+        certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
         assert queue.count == 0  # not before the row is committed: the worker must find it
         db.session.commit()
         assert queue.count == 1 and certificate.pdf_path is None
@@ -420,7 +420,7 @@ def test_with_redis_the_worker_renders_the_pdf_after_the_issuance_commits(app, d
         db.session.expire_all()
         certificate = db.session.get(Certificate, certificate.id)
         assert certificate.pdf_path is not None
-        assert (services.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
+        assert (settings.data_dir() / certificate.pdf_path).read_bytes().startswith(b"%PDF")
     finally:
         for registry in (queue.failed_job_registry, queue.finished_job_registry):
             for job_id in registry.get_job_ids():

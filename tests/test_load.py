@@ -141,7 +141,7 @@ def form_data(session: requests.Session, page_url: str, action: str) -> dict:
 
 def seed_world() -> dict:
     """Certificates to verify, a trainee enrolled in the shipped core course, a submission to grade."""
-    from lms.certificates.services import issue_certificate
+    from lms.certificates.issuance import issue_certificate
     from lms.content.loader import load_courses
     from lms.learning.services import enrol
     from lms.learning.sync import sync_courses

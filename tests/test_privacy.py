@@ -197,7 +197,7 @@ def app_config(mail_dir):
 
 def seed_every_kind_of_personal_text(app, db, people, trainee, record):
     from lms.auth.services import make_reset_token
-    from lms.certificates.services import delete_continuing_education, log_continuing_education
+    from lms.continuing.services import delete_continuing_education, log_continuing_education
     from lms.mail import send_mail
     from lms.models import ContinuingEducation, Grade, SupervisedHours
     from lms.roleplay.services import Scores, correct_grade, criteria_for

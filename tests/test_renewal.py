@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from lms.certificates import services
+from lms.certificates import issuance, lifecycle, settings
+from lms.continuing import services as continuing_services
 from lms.errors import NotEligible
 from lms.models import AuditEvent, Certificate, ContinuingEducation, Role
 from lms.signals import course_completed
@@ -29,7 +30,7 @@ def certificate(db, people):
     """The trainee's certificate, issued a year ago, renewable with 20 hours."""
     course = factories.make_certifying_course(renewal_ce_hours=20, validity_months=24)
     issued_on = date.today() - timedelta(days=365)
-    certificate = services.issue_certificate(people["trainee"], course, issued_on=issued_on)
+    certificate = issuance.issue_certificate(people["trainee"], course, issued_on=issued_on)
     certificate.name_confirmed_at = certificate.created_at
     db.session.commit()
     return certificate
@@ -58,7 +59,7 @@ def test_holder_logs_an_activity_with_evidence_and_it_waits_for_approval(app, cl
     [entry] = entries(db)
     assert (entry.title, entry.hours, entry.state, entry.source) == ("Trauma-informed care workshop", 8, "pending",
                                                                      "outside")
-    stored = services.data_dir() / entry.evidence_path
+    stored = settings.data_dir() / entry.evidence_path
     assert entry.evidence_path.startswith("evidence/") and stored.read_bytes() == PDF_BYTES
     assert client.get(f"/continuing-education/{entry.id}/evidence").data == PDF_BYTES
     page = client.get("/my/continuing-education")
@@ -125,7 +126,7 @@ def test_supervisor_of_the_cohort_approves_and_returns_activities(client, auth, 
 
 def test_a_supervisor_of_another_cohort_cannot_see_or_review_activities(client, auth, db, people, certificate):
     entry = factories.make_continuing_education(people["trainee"], 12, completed_on=date.today(), state="pending")
-    entry.evidence_path = services.store_evidence(io.BytesIO(PNG_BYTES), "scan.png")
+    entry.evidence_path = continuing_services.store_evidence(io.BytesIO(PNG_BYTES), "scan.png")
     db.session.commit()
     for outsider in ("other_supervisor", "outsider_supervisor"):
         auth.login(people[outsider])
@@ -148,7 +149,7 @@ def test_holder_removes_a_pending_activity_but_not_an_approved_one(client, auth,
     auth.login(people["trainee"])
     log_activity(client)
     [pending] = entries(db)
-    path = services.data_dir() / pending.evidence_path
+    path = settings.data_dir() / pending.evidence_path
     approved = factories.make_continuing_education(people["trainee"], 4, completed_on=date.today())
     db.session.commit()
     client.post(f"/my/continuing-education/{pending.id}/delete")
@@ -162,13 +163,13 @@ def test_renewal_needs_enough_approved_hours_within_the_validity_period(db, peop
     factories.make_continuing_education(trainee, 15, completed_on=certificate.issued_on - timedelta(days=1))  # before
     factories.make_continuing_education(trainee, 10, completed_on=date.today(), state="pending")  # not approved
     factories.make_continuing_education(trainee, 12, completed_on=certificate.issued_on)  # counts
-    progress = services.renewal_progress(certificate, latest=certificate)
+    progress = lifecycle.renewal_progress(certificate, latest=certificate)
     assert progress.offered and progress.required == 20 and progress.approved == 12 and not progress.can_renew
     with pytest.raises(NotEligible, match="8 more approved hours"):
-        services.renew_certificate(certificate, actor=trainee)
+        lifecycle.renew_certificate(certificate, actor=trainee)
 
     factories.make_continuing_education(trainee, 8, completed_on=date.today())
-    assert services.renewal_progress(certificate, latest=certificate).can_renew
+    assert lifecycle.renewal_progress(certificate, latest=certificate).can_renew
 
 
 def test_holder_renews_and_gets_a_new_linked_certificate(client, auth, db, people, certificate):
@@ -186,7 +187,7 @@ def test_holder_renews_and_gets_a_new_linked_certificate(client, auth, db, peopl
     assert old.id == certificate.id and old.revoked_at is None  # the old one simply runs out
     assert (new.generation, new.reason, new.previous_id) == (2, "renewal", old.id)
     assert new.issued_on == date.today()
-    assert new.expires_on == services.add_months(old.expires_on, 24)  # renewing early loses nothing
+    assert new.expires_on == settings.add_months(old.expires_on, 24)  # renewing early loses nothing
     assert new.holder_name == old.holder_name and new.number != old.number
     assert new.pdf_path is not None
     assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "certificate.renewed")).one()
@@ -194,30 +195,30 @@ def test_holder_renews_and_gets_a_new_linked_certificate(client, auth, db, peopl
     # The hours were used: renewing the old certificate again, or the new one at once, is refused.
     assert client.post(f"/my/certificates/{old.number}/renew", follow_redirects=True).data.count(
         b"already been renewed") == 1
-    assert not services.renewal_progress(new, latest=new).can_renew
+    assert not lifecycle.renewal_progress(new, latest=new).can_renew
     page = client.get("/my/certificates").data
     assert new.number.encode() in page and b"Earlier certificates" in page
 
 
 def test_a_revoked_certificate_cannot_be_renewed(db, people, certificate):
     factories.make_continuing_education(people["trainee"], 25, completed_on=date.today())
-    services.revoke_certificate(certificate, "Misconduct")
-    progress = services.renewal_progress(certificate, latest=certificate)
+    lifecycle.revoke_certificate(certificate, "Misconduct")
+    progress = lifecycle.renewal_progress(certificate, latest=certificate)
     assert not progress.can_renew and "revoked" in progress.reason
 
 
 def test_an_expired_certificate_renews_with_hours_earned_while_it_was_valid(db, people):
     course = factories.make_certifying_course(renewal_ce_hours=20, validity_months=24)
-    old = services.issue_certificate(people["trainee"], course, issued_on=date.today() - timedelta(days=800),
+    old = issuance.issue_certificate(people["trainee"], course, issued_on=date.today() - timedelta(days=800),
                                      expires_on=date.today() - timedelta(days=70))
     factories.make_continuing_education(people["trainee"], 20, completed_on=date.today() - timedelta(days=100))
-    renewed = services.renew_certificate(old, actor=people["trainee"])
+    renewed = lifecycle.renew_certificate(old, actor=people["trainee"])
     assert renewed.issued_on == date.today()
-    assert renewed.expires_on == services.add_months(date.today(), 24)
+    assert renewed.expires_on == settings.add_months(date.today(), 24)
 
 
 def test_a_course_without_renewal_hours_is_not_renewed_with_ce(db, people):
     course = factories.make_certifying_course(renewal_ce_hours=0)
-    certificate = services.issue_certificate(people["trainee"], course)
-    progress = services.renewal_progress(certificate, latest=certificate)
+    certificate = issuance.issue_certificate(people["trainee"], course)
+    progress = lifecycle.renewal_progress(certificate, latest=certificate)
     assert not progress.offered and not progress.can_renew

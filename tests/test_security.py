@@ -286,7 +286,7 @@ def test_no_page_or_download_for_a_signed_in_person_is_stored_by_the_browser(cli
 
 
 def test_anonymous_public_pages_stay_cacheable_but_certificate_files_do_not(client, db, people, monkeypatch):
-    from lms.certificates import services as certificate_services
+    from lms.certificates import issuance as certificate_services
 
     factories.stub_certificate_pdfs(monkeypatch)
     certificate = certificate_services.issue_certificate(people["trainee"], factories.make_certifying_course())
@@ -374,7 +374,7 @@ def _discover_forms(app, client, values: dict) -> list[dict]:
 def _world(people, courses) -> dict:
     """Rows for the detail pages (a course in progress, a submission to grade, a certificate), and the
     values for their URL parameters."""
-    from lms.certificates.services import issue_certificate
+    from lms.certificates.issuance import issue_certificate
     from lms.learning.services import enrol
     from lms.models import Role as R
 
@@ -554,7 +554,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", API_APP, config=
 
 @pytest.fixture
 def api_database():
-    from lms.certificates.services import issue_certificate
+    from lms.certificates.issuance import issue_certificate
     from lms.learning.sync import sync_courses
     from lms.models import Certificate
     from tests.conftest import _db as database

@@ -12,7 +12,7 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from lms.certificates import services
+from lms.certificates import documents, issuance, lifecycle, settings
 from lms.certificates.credential import (
     build_credential,
     credential_jwt,
@@ -44,11 +44,11 @@ def course(db):
 @pytest.fixture
 def issued(db, people, course):
     """A valid, an expired and a revoked certificate."""
-    valid = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
-    expired = services.issue_certificate(factories.make_user(Role.TRAINEE, name="Jordan Rivera"), course,
+    valid = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    expired = issuance.issue_certificate(factories.make_user(Role.TRAINEE, name="Jordan Rivera"), course,
                                          issued_on=date(2022, 3, 1), expires_on=date(2024, 3, 1))
-    revoked = services.issue_certificate(factories.make_user(Role.TRAINEE, name="Casey Morgan"), course)
-    services.revoke_certificate(revoked, "Issued in error")
+    revoked = issuance.issue_certificate(factories.make_user(Role.TRAINEE, name="Casey Morgan"), course)
+    lifecycle.revoke_certificate(revoked, "Issued in error")
     db.session.commit()
     return {"valid": valid, "expired": expired, "revoked": revoked}
 
@@ -143,20 +143,20 @@ def upload(client, data: bytes, name="certificate.pdf"):
 
 
 def stored_pdf(certificate) -> bytes:
-    return (services.data_dir() / certificate.pdf_path).read_bytes()
+    return (settings.data_dir() / certificate.pdf_path).read_bytes()
 
 
 def render_with(app, certificate, keystore, **changes) -> bytes:
     """The certificate's PDF as someone else might make it: other facts, or another key."""
     import dataclasses
 
-    facts = dataclasses.replace(services.certificate_facts(certificate), **changes)
-    signed = build_credential(services.certificate_facts(certificate))
+    facts = dataclasses.replace(documents.certificate_facts(certificate), **changes)
+    signed = build_credential(documents.certificate_facts(certificate))
     return render_certificate_pdf(
         facts,
         credential_json=json.dumps(signed),
         credential_jwt=credential_jwt(signed, keystore),
-        verification_url=services.verification_url(certificate.number),
+        verification_url=settings.verification_url(certificate.number),
         program_name=app.config["LMS_PROGRAM_NAME"],
         templates_dir=Path(app.root_path).parent / "templates",
         static_dir=Path(app.static_folder),
@@ -164,7 +164,7 @@ def render_with(app, certificate, keystore, **changes) -> bytes:
 
 
 def test_a_genuine_pdf_is_genuine_and_valid_until_revoked(client, db, people, course, real_pdfs):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     pdf = stored_pdf(certificate)
 
@@ -172,7 +172,7 @@ def test_a_genuine_pdf_is_genuine_and_valid_until_revoked(client, db, people, co
     assert response.status_code == 200
     assert b"Genuine and valid" in response.data and certificate.number.encode() in response.data
 
-    services.revoke_certificate(certificate, "Issued in error")
+    lifecycle.revoke_certificate(certificate, "Issued in error")
     db.session.commit()
     response = upload(client, pdf)  # the same file, downloaded before the revocation
     assert b"Genuine but revoked on" in response.data and b"Genuine and valid" not in response.data
@@ -181,9 +181,9 @@ def test_a_genuine_pdf_is_genuine_and_valid_until_revoked(client, db, people, co
 
 
 def test_a_pdf_with_the_name_changed_is_not_the_file_we_issued(app, client, db, people, course, real_pdfs):
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     db.session.commit()
-    tampered = render_with(app, certificate, services.get_keystore(), holder_name="Mallory Impostor")
+    tampered = render_with(app, certificate, settings.get_keystore(), holder_name="Mallory Impostor")
     response = upload(client, tampered)
     page = response.data.decode()
     assert response.status_code == 200 and "verdict-unconfirmed" in page
@@ -204,7 +204,7 @@ def forged_pdf(app, certificate) -> bytes:
     </body></html>"""
     page = weasyprint.HTML(string=html).write_pdf()
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(page))
-    writer.add_attachment("credential.jwt", services.signed_credential(certificate).encode())
+    writer.add_attachment("credential.jwt", documents.signed_credential(certificate).encode())
     out = io.BytesIO()
     writer.write(out)
     text_layer = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out.getvalue())).pages)
@@ -214,7 +214,7 @@ def forged_pdf(app, certificate) -> bytes:
 
 def test_a_forged_page_around_the_genuine_credential_is_not_called_genuine(app, client, db, people, course,
                                                                            real_pdfs):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     response = upload(client, forged_pdf(app, certificate))
     page = response.data.decode()
@@ -230,9 +230,9 @@ def test_a_forged_page_around_the_genuine_credential_is_not_called_genuine(app, 
 def test_a_page_bomb_upload_costs_under_a_second(client, db, people, course):
     from tests.test_certificate_pdf import shared_stream_bomb
 
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     db.session.commit()
-    bomb = shared_stream_bomb(services.signed_credential(certificate))
+    bomb = shared_stream_bomb(documents.signed_credential(certificate))
     started = time.process_time()
     response = upload(client, bomb)
     assert time.process_time() - started < 1.0  # a generous bound, not a benchmark
@@ -240,7 +240,7 @@ def test_a_page_bomb_upload_costs_under_a_second(client, db, people, course):
 
 
 def test_a_pdf_rendered_before_hashes_were_kept_is_recognised(client, db, people, course, real_pdfs):
-    certificate = services.issue_if_eligible(factories.complete_course(people["trainee"], course))
+    certificate = issuance.issue_if_eligible(factories.complete_course(people["trainee"], course))
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(IssuedPdf.id))) == 1
     db.session.execute(sa.delete(IssuedPdf))  # as after the migration, with no DATA_DIR to hash
@@ -251,7 +251,7 @@ def test_a_pdf_rendered_before_hashes_were_kept_is_recognised(client, db, people
 
 
 def test_a_credential_signed_with_another_key_is_not_genuine(app, client, db, people, course, tmp_path, real_pdfs):
-    certificate = services.issue_certificate(people["trainee"], course)
+    certificate = issuance.issue_certificate(people["trainee"], course)
     db.session.commit()
     forged = render_with(app, certificate, KeyStore(tmp_path / "forger"))
     response = upload(client, forged)
@@ -359,14 +359,14 @@ def test_the_status_list_shows_revocations(client, issued):
 
     token = client.get("/certificates/status/1", headers={"Accept": "application/vc+jwt"}).data.decode()
     for token in (token, client.get("/certificates/status/1.jwt").data.decode()):
-        payload = services.get_keystore().verify_jwt(token)
+        payload = settings.get_keystore().verify_jwt(token)
         assert payload["credentialSubject"]["encodedList"] == encoded
 
 
 def test_a_credential_from_before_a_key_rotation_still_verifies(client, app, issued):
     certificate = issued["valid"]
     old_token = client.get(f"/certificates/{certificate.number}/credential.jwt").data.decode()
-    store = services.get_keystore()
+    store = settings.get_keystore()
     before = {key["kid"] for key in store.jwks()["keys"]}
     store.rotate()
     jwks = client.get("/.well-known/jwks.json").get_json()

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.api import serializers
-from lms.certificates import services, verification_log
+from lms.certificates import issuance, lifecycle, records, verification_log
 from lms.models import Certificate, VerificationLog, utcnow
 from lms.prepared import PreparedSelect, discard_thread_connection, thread_connection
 from tests import factories
@@ -35,11 +35,11 @@ def quick_pdfs(monkeypatch):
 @pytest.fixture
 def issued(db, people):
     course = factories.make_certifying_course()
-    valid = services.issue_certificate(people["trainee"], course)
-    expired = services.issue_certificate(factories.make_user(name="Jordan Rivera"), course,
+    valid = issuance.issue_certificate(people["trainee"], course)
+    expired = issuance.issue_certificate(factories.make_user(name="Jordan Rivera"), course,
                                          issued_on=date(2022, 3, 1), expires_on=date(2024, 3, 1))
-    revoked = services.issue_certificate(factories.make_user(name="Casey Morgan"), course)
-    services.revoke_certificate(revoked, "Issued in error")
+    revoked = issuance.issue_certificate(factories.make_user(name="Casey Morgan"), course)
+    lifecycle.revoke_certificate(revoked, "Issued in error")
     db.session.commit()
     return {"valid": valid, "expired": expired, "revoked": revoked}
 
@@ -155,7 +155,7 @@ def test_the_lean_lookup_answers_exactly_what_the_certificate_says(app, client, 
         response = client.get(f"/api/v1/certificates/{certificate.number}")
         row = db.session.get(Certificate, certificate.id)
         with app.test_request_context():
-            expected = serializers.certificate(row, services.status_of(row))
+            expected = serializers.certificate(row, records.status_of(row))
         assert response.status_code == 200 and response.json == expected
     assert {client.get(f"/api/v1/certificates/{c.number}").json["status"] for c in issued.values()} == {
         "valid", "expired", "revoked"}

@@ -4,8 +4,8 @@ around the API's limits)."""
 
 from flask import current_app, g, request
 
-from lms.api.services import find_active_key
 from lms.extensions import limiter
+from lms.orgs.api_keys import find_active_key
 
 __all__ = ["ANONYMOUS_LIMIT", "KEYED_LIMIT", "current_api_key", "lookup_limit", "rate_limit", "rate_limit_key"]
 

@@ -2,7 +2,7 @@
 
 import re
 
-from lms.certificates.services import MAX_BULK_NUMBERS
+from lms.certificates.verification import MAX_BULK_NUMBERS
 from lms.inputs import MAX_JSON_DEPTH
 
 NUMBER_EXAMPLE = "PSS-7K3M-9QXD-4HTR-6"

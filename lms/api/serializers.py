@@ -1,12 +1,14 @@
 """Plain dicts for the API's responses (the shapes are described in openapi.py)."""
 
-from lms.certificates import services
+from lms.certificates import records
 from lms.certificates.credential import format_hours
+from lms.certificates.settings import verification_url
+from lms.certificates.verification import Lookup
 from lms.models import Certificate, CertificateStatus
 
 
 def certificate(certificate: Certificate, status: CertificateStatus) -> dict:
-    revoked_on = services.revoked_on(certificate)
+    revoked_on = records.revoked_on(certificate)
     return {
         "number": certificate.number,
         "status": str(status),
@@ -18,11 +20,11 @@ def certificate(certificate: Certificate, status: CertificateStatus) -> dict:
         "expires_on": certificate.expires_on.isoformat(),
         "revoked_on": revoked_on.isoformat() if revoked_on else None,
         "issuer": certificate.issuer_name,
-        "verification_url": services.verification_url(certificate.number),
+        "verification_url": verification_url(certificate.number),
     }
 
 
-def verification(lookup: services.Lookup) -> dict:
+def verification(lookup: Lookup) -> dict:
     if lookup.certificate is not None:
         error = None
     else:
@@ -36,7 +38,7 @@ def verification(lookup: services.Lookup) -> dict:
     }
 
 
-def verifications(lookups: list[services.Lookup]) -> dict:
+def verifications(lookups: list[Lookup]) -> dict:
     results = [verification(lookup) for lookup in lookups]
     return {
         "count": len(results),

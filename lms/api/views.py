@@ -10,11 +10,12 @@ from lms.api import serializers
 from lms.api.errors import ApiError, register
 from lms.api.limits import authorization_header, current_api_key, lookup_limit
 from lms.api.openapi import NUMBER_SHAPE, openapi_document
-from lms.api.services import touch_key
 from lms.auth.permissions import public
-from lms.certificates import services
+from lms.certificates import verification
+from lms.certificates.settings import base_url
 from lms.extensions import csrf, db
 from lms.inputs import InvalidJson, read_json
+from lms.orgs.api_keys import touch_key
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -36,7 +37,7 @@ def authenticate():
 
 def _log(lookups, method: str) -> None:
     key = g.get("api_key")
-    services.record_lookups(lookups, method=method, ip=request.remote_addr, api_key_id=key.id if key else None)
+    verification.record_lookups(lookups, method=method, ip=request.remote_addr, api_key_id=key.id if key else None)
     if key is not None:
         touch_key(key)
 
@@ -52,8 +53,8 @@ def _commit() -> None:
 @bp.get("/certificates/<number>")
 @public
 def certificate(number: str):
-    [lookup] = services.lookup_numbers([number])
-    suggestions = services.issued_suggestions(number) if lookup.malformed else []
+    [lookup] = verification.lookup_numbers([number])
+    suggestions = verification.issued_suggestions(number) if lookup.malformed else []
     payload = serializers.certificate(lookup.certificate, lookup.status) if lookup.found else None
     _log([(lookup.number or number, lookup.found)], "api")
     _commit()
@@ -88,11 +89,11 @@ def verifications():
     if any(len(number) > MAX_NUMBER_LENGTH for number in numbers):
         raise ApiError(422, "invalid_request",
                        f"Each entry of `numbers` has at most {MAX_NUMBER_LENGTH} characters.")
-    if len(numbers) > services.MAX_BULK_NUMBERS:
+    if len(numbers) > verification.MAX_BULK_NUMBERS:
         raise ApiError(413, "too_many_numbers",
-                       f"Send at most {services.MAX_BULK_NUMBERS:,} numbers at a time (this request has "
+                       f"Send at most {verification.MAX_BULK_NUMBERS:,} numbers at a time (this request has "
                        f"{len(numbers):,}).")
-    lookups = services.lookup_numbers(numbers)
+    lookups = verification.lookup_numbers(numbers)
     payload = serializers.verifications(lookups)  # before the commit expires the loaded rows
     _log([(lookup.number or lookup.text, lookup.found) for lookup in lookups], "bulk")
     _commit()
@@ -102,4 +103,4 @@ def verifications():
 @bp.get("/openapi.json")
 @public
 def openapi():
-    return jsonify(openapi_document(services.base_url() + "/api/v1"))
+    return jsonify(openapi_document(base_url() + "/api/v1"))

@@ -1,33 +1,30 @@
-"""`flask --app lms certificates ...`, `keys ...` and `api-keys ...`."""
+"""`flask --app lms certificates ...` and `keys ...` (`api-keys ...` is in `lms.orgs.api_keys_cli`)."""
 
 import json
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from lms.certificates import services
+from lms.certificates import documents, lifecycle, records, settings
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.models import ApiKey, Organization
 
 certificates_cli = AppGroup("certificates", help="Issued certificates: list, revoke, render PDFs.")
 keys_cli = AppGroup("keys", help="The keys that sign certificates.")
-api_keys_cli = AppGroup("api-keys", help="Organizations' keys for the verification API.")
 
 
 @certificates_cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (number and status of every certificate).")
 def list_command(as_json):
     """Every certificate with its status today."""
-    today = services.today()
+    today = settings.today()
     rows = []
-    for certificate in services.all_certificates():
-        revoked_on = services.revoked_on(certificate)
+    for certificate in records.all_certificates():
+        revoked_on = records.revoked_on(certificate)
         rows.append({
             "number": certificate.number,
-            "status": str(services.status_of(certificate, today)),
+            "status": str(records.status_of(certificate, today)),
             "holder_name": certificate.holder_name,
             "course": certificate.course_title,
             "generation": certificate.generation,
@@ -53,11 +50,11 @@ def list_command(as_json):
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
 def revoke_command(number, reason):
     """Revoke a certificate: it stays verifiable, as revoked."""
-    certificate = services.get_certificate(number)
+    certificate = records.get_certificate(number)
     if certificate is None:
         raise click.ClickException(f"No certificate has the number {number}.")
     try:
-        services.revoke_certificate(certificate, reason)
+        lifecycle.revoke_certificate(certificate, reason)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
@@ -67,9 +64,9 @@ def revoke_command(number, reason):
 @certificates_cli.command("render-missing")
 def render_missing_command():
     """Render every PDF that is missing or out of date (after a failed job, or a lost file)."""
-    rendered = services.render_missing_pdfs()
+    rendered = documents.render_missing_pdfs()
     db.session.commit()
-    remaining = len(services.certificates_needing_pdf())
+    remaining = len(documents.certificates_needing_pdf())
     click.echo(f"Rendered {len(rendered)} PDF(s).")
     if remaining:
         raise click.ClickException(f"{remaining} PDF(s) still fail to render: see the log above.")
@@ -78,7 +75,7 @@ def render_missing_command():
 @keys_cli.command("rotate")
 def rotate_command():
     """Add a new RSA and Ed25519 signing key; old public keys stay published."""
-    store = services.get_keystore()
+    store = settings.get_keystore()
     new = store.rotate()
     for alg, kid in sorted(new.items()):
         click.echo(f"New {alg} key: {kid}")
@@ -88,59 +85,12 @@ def rotate_command():
 @keys_cli.command("list")
 def list_keys_command():
     """The published signing keys, current ones first."""
-    store = services.get_keystore()
+    store = settings.get_keystore()
     current = {store.current_kid(alg) for alg in ("RS256", "EdDSA")}
     for key in store.keys():
         click.echo(f"{key.alg:<6} {key.kid}  {key.created}{'  (current)' if key.kid in current else ''}")
 
 
-@api_keys_cli.command("create")
-@click.option("--organization", "organization_name", required=True, help="The organization's exact name.")
-@click.option("--name", default="Command line", show_default=True, help="What the key is for.")
-def create_api_key_command(organization_name, name):
-    """Create a key and print it once (only its hash is kept)."""
-    from lms.api.services import create_api_key
-
-    organization = db.session.scalar(sa.select(Organization).where(Organization.name == organization_name.strip()))
-    if organization is None:
-        raise click.ClickException(f"No organization is named {organization_name!r}.")
-    try:
-        key, plaintext = create_api_key(organization, name)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
-    click.echo(f"Created API key {key.id} ({key.name}) for {organization.name}.")
-    click.echo("Copy it now: it is not shown again.")
-    click.echo(plaintext)
-
-
-@api_keys_cli.command("revoke")
-@click.argument("key_id", type=int)
-def revoke_api_key_command(key_id):
-    """Revoke a key by its id."""
-    from lms.api.services import revoke_api_key
-
-    key = db.session.get(ApiKey, key_id)
-    if key is None:
-        raise click.ClickException(f"No API key has the id {key_id}.")
-    try:
-        revoke_api_key(key)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
-    click.echo(f"Revoked API key {key.id} ({key.name}, {key.prefix}…).")
-
-
-@api_keys_cli.command("list")
-def list_api_keys_command():
-    """Every key: id, organization, name, prefix, state."""
-    keys = db.session.scalars(sa.select(ApiKey).order_by(ApiKey.id))
-    for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-        click.echo(f"{key.id:>4}  {key.prefix}…  {state:<18} {key.organization.name} · {key.name}")
-
-
 def register(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(keys_cli)
-    app.cli.add_command(api_keys_cli)

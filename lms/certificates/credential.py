@@ -119,23 +119,9 @@ def credential_number(credential: dict) -> str | None:
     return parts[-2] or None
 
 
-def build_credential(facts: CertificateFacts) -> dict:
-    """The ``OpenBadgeCredential`` for a certificate (unsigned)."""
-    base = _base(facts.base_url)
-    if not 0 <= facts.status_list_index < STATUS_LIST_SIZE:
-        raise ValueError(f"status_list_index must be in 0..{STATUS_LIST_SIZE - 1}")
-    if facts.expires_on < facts.issued_on:
-        raise ValueError("a certificate cannot expire before it is issued")
-    credential_id = credential_url(base, facts.number)
-    subject_id = facts.subject_id or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, credential_id + '#subject')}"
+def _achievement_of(facts: CertificateFacts, base: str, issuer: dict) -> dict:
+    """The credential's `Achievement`: the course, its version and criteria, aligned to its competencies."""
     course_url = f"{base}/courses/{facts.course_slug}"
-    issuer = {
-        "id": f"{base}/issuer",
-        "type": ["Profile"],
-        "name": facts.issuer_name,
-        "url": f"{base}/",
-    }
-    hours = format_hours(facts.hours)
     framework = f"{facts.course_title} competencies"
     achievement = {
         "id": f"{course_url}/v/{facts.course_version}",
@@ -160,6 +146,26 @@ def build_credential(facts: CertificateFacts) -> dict:
     }
     if not achievement["alignment"]:
         del achievement["alignment"]
+    return achievement
+
+
+def build_credential(facts: CertificateFacts) -> dict:
+    """The ``OpenBadgeCredential`` for a certificate (unsigned)."""
+    base = _base(facts.base_url)
+    if not 0 <= facts.status_list_index < STATUS_LIST_SIZE:
+        raise ValueError(f"status_list_index must be in 0..{STATUS_LIST_SIZE - 1}")
+    if facts.expires_on < facts.issued_on:
+        raise ValueError("a certificate cannot expire before it is issued")
+    credential_id = credential_url(base, facts.number)
+    subject_id = facts.subject_id or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, credential_id + '#subject')}"
+    issuer = {
+        "id": f"{base}/issuer",
+        "type": ["Profile"],
+        "name": facts.issuer_name,
+        "url": f"{base}/",
+    }
+    hours = format_hours(facts.hours)
+    achievement = _achievement_of(facts, base, issuer)
     status_url = status_list_url(base)
     return {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],

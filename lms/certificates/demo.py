@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from lms.auth.services import create_user, find_user_by_email
-from lms.certificates import services
+from lms.certificates import issuance, lifecycle, records
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -58,14 +58,14 @@ def seed_certificates(people: dict[str, User], cohorts, *, password: str) -> lis
         if cohort is not None and user not in cohort.trainees:
             cohort.trainees.append(user)
         logins.append((f"Certified trainee ({state})", email))
-        if services.latest_certificate(user.id, version.course_id) is not None:
+        if records.latest_certificate(user.id, version.course_id) is not None:
             continue
         completed_at = _complete(user, version, days_ago={"valid": 40, "expired": 800, "revoked": 120}[state])
         issued_on = completed_at.date()
-        certificate = services.issue_certificate(user, version, issued_on=issued_on)
+        certificate = issuance.issue_certificate(user, version, issued_on=issued_on)
         certificate.name_confirmed_at = completed_at
         if state == "revoked":
-            services.revoke_certificate(certificate, "Demo: issued before the final role-play was graded.")
+            lifecycle.revoke_certificate(certificate, "Demo: issued before the final role-play was graded.")
         elif state == "valid":
             _continuing_education(user, issued_on, today)
     db.session.flush()
@@ -116,5 +116,5 @@ def certified_demo_counts() -> dict[str, int]:
     )
     counts = {"valid": 0, "expired": 0, "revoked": 0}
     for certificate in certificates:
-        counts[str(certificate.status_on(today))] += 1
+        counts[str(records.status_of(certificate, today))] += 1
     return counts

@@ -173,31 +173,29 @@ def suggest_corrections(text: str, prefix: str = DEFAULT_PREFIX, limit: int = 32
     if not all(ch in _VALUE or ch == "U" for ch in chars):
         return []  # not a mistyped number ("U" is not in the alphabet but is an easy slip)
     found: list[str] = []
-
-    def add(candidate: str) -> bool:
+    for candidate in _one_slip_away(chars):
         if _valid_chars(candidate):
             formatted = _format(prefix, candidate)
             if formatted not in found:
                 found.append(formatted)
-        return len(found) >= limit
+                if len(found) >= limit:
+                    break
+    return found
 
+
+def _one_slip_away(chars: str):
+    """Every string one typing mistake away from `chars` that has a number's length, most likely first:
+    two adjacent characters swapped, one replaced (right length); one too many; one missing."""
     n = len(chars)
     if n == BODY_LENGTH + 1:
         for i in range(n - 1):
             if chars[i] != chars[i + 1]:
-                if add(chars[:i] + chars[i + 1] + chars[i] + chars[i + 2 :]):
-                    return found
+                yield chars[:i] + chars[i + 1] + chars[i] + chars[i + 2 :]
         for i in range(n):
-            for ch in ALPHABET:
-                if ch != chars[i] and add(chars[:i] + ch + chars[i + 1 :]):
-                    return found
+            yield from (chars[:i] + ch + chars[i + 1 :] for ch in ALPHABET if ch != chars[i])
     elif n == BODY_LENGTH + 2:
         for i in range(n):
-            if add(chars[:i] + chars[i + 1 :]):
-                return found
+            yield chars[:i] + chars[i + 1 :]
     elif n == BODY_LENGTH:
         for i in range(n + 1):
-            for ch in ALPHABET:
-                if add(chars[:i] + ch + chars[i:]):
-                    return found
-    return found
+            yield from (chars[:i] + ch + chars[i:] for ch in ALPHABET)

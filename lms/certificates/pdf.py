@@ -189,6 +189,31 @@ def _dedupe_associated_files(document, pdf) -> None:
         associated.extend(unique)
 
 
+def _attachments(credential_jwt: str, credential_json: str, fetcher) -> list:
+    """The two credential files the PDF carries (an Attachment can be written once only: new ones each render)."""
+    now = datetime.now(UTC).replace(tzinfo=None)  # WeasyPrint writes these as UTC ("Z")
+    return [
+        weasyprint.Attachment(
+            string=credential_jwt.encode("ascii"),
+            name="credential.jwt",
+            description="Open Badges 3.0 credential, signed (VC-JWT)",
+            relationship="Data",
+            created=now,
+            modified=now,
+            url_fetcher=fetcher,  # without it, each Attachment builds a URLFetcher of its own
+        ),
+        weasyprint.Attachment(
+            string=credential_json.encode("utf-8"),
+            name="credential.json",
+            description="Open Badges 3.0 credential (JSON, unsigned copy of credential.jwt)",
+            relationship="Data",
+            created=now,
+            modified=now,
+            url_fetcher=fetcher,
+        ),
+    ]
+
+
 def render_certificate_pdf(
     facts: CertificateFacts,
     *,
@@ -225,27 +250,7 @@ def render_certificate_pdf(
         revoked=revoked,
     )
     fetcher = _fetcher(static_dir)
-    now = datetime.now(UTC).replace(tzinfo=None)  # WeasyPrint writes these as UTC ("Z")
-    attachments = [  # an Attachment can be written once only: new ones for every render
-        weasyprint.Attachment(
-            string=credential_jwt.encode("ascii"),
-            name="credential.jwt",
-            description="Open Badges 3.0 credential, signed (VC-JWT)",
-            relationship="Data",
-            created=now,
-            modified=now,
-            url_fetcher=fetcher,  # without it, each Attachment builds a URLFetcher of its own
-        ),
-        weasyprint.Attachment(
-            string=credential_json.encode("utf-8"),
-            name="credential.json",
-            description="Open Badges 3.0 credential (JSON, unsigned copy of credential.jwt)",
-            relationship="Data",
-            created=now,
-            modified=now,
-            url_fetcher=fetcher,
-        ),
-    ]
+    attachments = _attachments(credential_jwt, credential_json, fetcher)
     cache = _image_cache()
     options = {
         "stylesheets": [_stylesheet(static_dir)],

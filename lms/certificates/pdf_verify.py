@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from lms.certificates.credential import JWT_CLAIMS, credential_number, verify_credential_jwt
 from lms.certificates.signing import KeyStore, UnknownKeyError, VerificationError
 
@@ -125,13 +127,39 @@ def _read_attachments(data: bytes) -> tuple[bytes | None, bytes | None] | PdfChe
         try:
             reader = pypdf.PdfReader(io.BytesIO(bytes(data)))
             if reader.is_encrypted:
-                return PdfCheck(False, None, "The PDF is encrypted; our certificates never are.", None)
+                return PdfCheck(False, None, _l("The PDF is encrypted; our certificates never are."), None)
             attachments = reader.attachments
             return _single_attachment(attachments, "credential.jwt"), _single_attachment(attachments, "credential.json")
         except ValueError as exc:
-            return PdfCheck(False, None, f"The PDF cannot be checked: {exc}.", None)
+            return PdfCheck(False, None, _l("The PDF cannot be checked: %(error)s.", error=str(exc)), None)
         except Exception as exc:  # pypdf raises many kinds of errors on damaged or hostile files
-            return PdfCheck(False, None, f"The PDF is damaged and cannot be read ({type(exc).__name__}).", None)
+            reason = _l("The PDF is damaged and cannot be read (%(error)s).", error=type(exc).__name__)
+            return PdfCheck(False, None, reason, None)
+
+
+def _signed_credential(token_bytes: bytes, keystore: KeyStore) -> dict | PdfCheck:
+    """The credential in an attached credential.jwt, if its signature is ours; else why not."""
+    try:
+        token = token_bytes.decode("ascii").strip()
+        return verify_credential_jwt(token, keystore, check_times=False)
+    except UnicodeDecodeError:
+        return PdfCheck(False, None, _l("The attached credential.jwt is not a JWT."), None)
+    except UnknownKeyError:
+        return PdfCheck(False, None, _l("The attached credential was not signed by this issuer."), None)
+    except VerificationError as exc:
+        reason = _l("The attached credential's signature is not valid: %(error)s.", error=str(exc))
+        return PdfCheck(False, None, reason, None)
+
+
+def _unsigned_copy(json_bytes: bytes):
+    """The attached credential.json without JWT claims (a copy of the JWT payload is fine too), or None."""
+    try:
+        attached = json.loads(json_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if isinstance(attached, dict):
+        attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
+    return attached
 
 
 def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
@@ -140,40 +168,25 @@ def inspect_pdf(data: bytes, keystore: KeyStore) -> PdfCheck:
     A good signature says nothing about the page: see the module's docstring.
     """
     if not isinstance(data, (bytes, bytearray)) or b"%PDF-" not in bytes(data[:1024]):
-        return PdfCheck(False, None, "This is not a PDF file.", None)
+        return PdfCheck(False, None, _l("This is not a PDF file."), None)
     if len(data) > MAX_PDF_BYTES:
-        return PdfCheck(False, None, "The file is too large to be one of our certificates.", None)
+        return PdfCheck(False, None, _l("The file is too large to be one of our certificates."), None)
     read = _read_attachments(data)
     if isinstance(read, PdfCheck):
         return read
     token_bytes, json_bytes = read
     if token_bytes is None:
-        return PdfCheck(False, None, "The PDF has no signed credential (credential.jwt) attached.", None)
+        return PdfCheck(False, None, _l("The PDF has no signed credential (credential.jwt) attached."), None)
 
-    try:
-        token = token_bytes.decode("ascii").strip()
-        credential = verify_credential_jwt(token, keystore, check_times=False)
-    except UnicodeDecodeError:
-        return PdfCheck(False, None, "The attached credential.jwt is not a JWT.", None)
-    except UnknownKeyError:
-        return PdfCheck(False, None, "The attached credential was not signed by this issuer.", None)
-    except VerificationError as exc:
-        return PdfCheck(False, None, f"The attached credential's signature is not valid: {exc}.", None)
-
+    credential = _signed_credential(token_bytes, keystore)
+    if isinstance(credential, PdfCheck):
+        return credential
     number = credential_number(credential)
-    if json_bytes is not None:
-        try:
-            attached = json.loads(json_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            attached = None
-        if isinstance(attached, dict):  # a copy of the JWT payload, claims included, is fine too
-            attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
-        if attached != credential:
-            return PdfCheck(
-                False, number, "The attached credential.json differs from the signed credential.", credential
-            )
+    if json_bytes is not None and _unsigned_copy(json_bytes) != credential:
+        reason = _l("The attached credential.json differs from the signed credential.")
+        return PdfCheck(False, number, reason, credential)
 
     achievement = _achievement(credential)
     if not (number and holder_name(credential) and isinstance(achievement.get("name"), str)):
-        return PdfCheck(False, number, "The signed credential is not one of our certificates.", credential)
-    return PdfCheck(True, number, "The attached credential carries our valid signature.", credential)
+        return PdfCheck(False, number, _l("The signed credential is not one of our certificates."), credential)
+    return PdfCheck(True, number, _l("The attached credential carries our valid signature."), credential)

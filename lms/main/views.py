@@ -37,7 +37,7 @@ def staff_dashboard():
 
 def staff_tiles(user) -> list[tuple[str, str, int | None]]:
     """The staff home page's tiles: every page the menu offers, with how many items wait where work queues up."""
-    from lms.certificates.services import continuing_education_to_review
+    from lms.continuing.services import continuing_education_to_review
     from lms.practice.services import pending_count
     from lms.roleplay.services import queue_counts
     from lms.templating import more_navigation_for, navigation_for
@@ -45,7 +45,7 @@ def staff_tiles(user) -> list[tuple[str, str, int | None]]:
     waiting = {
         "roleplay.queue": lambda: sum(queue_counts(user).values()),
         "practice.review": lambda: pending_count(user),
-        "certificates.review_queue": lambda: len(continuing_education_to_review(user)),
+        "continuing.review_queue": lambda: len(continuing_education_to_review(user)),
     }
     entries = [e for e in navigation_for(user) + more_navigation_for(user) if e[0] != "main.dashboard"]
     return [(endpoint, label, waiting[endpoint]() if endpoint in waiting else None) for endpoint, label in entries]

@@ -9,7 +9,6 @@ from lms.models.certificates import (
     IssuedPdf,
     ReviewState,
     SupervisedHours,
-    certificate_status,
 )
 from lms.models.learning import (
     Course,
@@ -47,6 +46,5 @@ __all__ = [
     "QuizAttempt",
     "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
-    "certificate_status",
     "cohort_supervisors", "cohort_trainees", "utcnow",
 ]

@@ -16,18 +16,11 @@ if TYPE_CHECKING:
 
 
 class CertificateStatus(enum.StrEnum):
+    """A certificate's status on a day: decided by `lms.certificates.records.status_of`, the rule's one home."""
+
     VALID = "valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
-
-
-def certificate_status(revoked_at: datetime | None, expires_on: date, today: date) -> CertificateStatus:
-    """The status of a certificate on `today`, from the two columns that decide it."""
-    if revoked_at is not None:
-        return CertificateStatus.REVOKED
-    if today > expires_on:
-        return CertificateStatus.EXPIRED
-    return CertificateStatus.VALID
 
 
 class ReviewState(enum.StrEnum):
@@ -73,9 +66,6 @@ class Certificate(Base):
     course: so.Mapped["Course"] = so.relationship()
     course_version: so.Mapped["CourseVersion"] = so.relationship()
     previous: so.Mapped["Certificate | None"] = so.relationship(remote_side=[id])
-
-    def status_on(self, today: date) -> CertificateStatus:
-        return certificate_status(self.revoked_at, self.expires_on, today)
 
 
 class IssuedPdf(Base):

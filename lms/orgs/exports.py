@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from lms.auth.permissions import cohort_trainee_ids, supervised_trainee_ids
+from lms.certificates.records import status_of
 from lms.csv_export import to_csv
 from lms.extensions import db
 from lms.models import (
@@ -97,7 +98,7 @@ def certificate_rows(user: User, *, organization_id: int | None = None, today: d
         rows.append([
             certificate.number, certificate.holder_name, email, organization, certificate.course_title,
             certificate.course_version_label, certificate.hours, certificate.issued_on, certificate.expires_on,
-            str(certificate.status_on(today)), certificate.revoked_at, certificate.revoked_reason,
+            str(status_of(certificate, today)), certificate.revoked_at, certificate.revoked_reason,
         ])
     return rows
 

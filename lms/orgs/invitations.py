@@ -4,9 +4,7 @@ A CSV file is all or nothing: `check_csv` lists every row's problems, and `invit
 is only called on a clean file. The token sent by email is stored hashed.
 """
 
-import csv
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms import audit
-from lms.errors import DomainError
+from lms.csv_import import read_csv as read_csv_rows
+from lms.errors import DomainError, InvalidUpload
 from lms.extensions import db
 from lms.inputs import forbidden_characters
 from lms.models import Cohort, Invitation, Organization, Role, User, cohort_supervisors, cohort_trainees, utcnow
@@ -85,46 +84,30 @@ class CsvCheck:
 
 
 def read_csv(data: bytes | str) -> tuple[list[InviteRow], list[str]]:
-    """Parse the file into rows; problems with the file itself come back as messages."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], ["The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and try again."]
-    else:
-        text = data.lstrip("\ufeff")
-    if not text.strip():
+    """Parse the file into rows (read by `lms.csv_import`); problems with the file itself come back as messages."""
+    try:
+        table = read_csv_rows(data, field="file", max_rows=MAX_ROWS + 1)
+    except InvalidUpload as error:
+        return [], [error.message]
+    if not table:
         return [], ["The file is empty."]
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        return [], ["The file could not be read as CSV."]
-    columns = [_COLUMN_ALIASES.get(name.strip().lower()) for name in header]
+    header, *body = table
+    columns = [_COLUMN_ALIASES.get(name.lower()) for name in header.cells]
     missing = [name for name in ("email", "name") if name not in columns]
     if missing:
         return [], [
             "The first row must name the columns: email, name, and optionally role and cohort "
             f"(missing: {', '.join(missing)})."
         ]
-    rows: list[InviteRow] = []
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(value.strip() for value in values):
-                continue
-            record = {column: values[i].strip() for i, column in enumerate(columns) if column and i < len(values)}
-            rows.append(InviteRow(line=number, email=record.get("email", ""), name=record.get("name", ""),
-                                  role=record.get("role", ""), cohort=record.get("cohort", "")))
-            if len(rows) > MAX_ROWS:
-                return [], [f"The file has more than {MAX_ROWS} people. Split it into smaller files."]
-    except csv.Error as error:
-        return [], [f"The file could not be read as CSV ({error})."]
-    if not rows:
+    if len(body) > MAX_ROWS:
+        return [], [f"The file has more than {MAX_ROWS} people. Split it into smaller files."]
+    if not body:
         return [], ["The file has a header row but no people."]
+    rows = []
+    for row in body:
+        record = {column: row.cells[i] for i, column in enumerate(columns) if column and i < len(row.cells)}
+        rows.append(InviteRow(line=row.line, email=record.get("email", ""), name=record.get("name", ""),
+                              role=record.get("role", ""), cohort=record.get("cohort", "")))
     return rows, []
 
 

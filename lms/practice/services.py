@@ -99,7 +99,7 @@ def return_hours(entry: SupervisedHours, reviewer: User, note: str) -> Supervise
 def recheck_certificates(trainee: User, *, actor: User | None = None) -> None:
     """A completed course may have waited only for these hours: let the certificates feature decide."""
     try:
-        from lms.certificates.services import issue_if_eligible
+        from lms.certificates.issuance import issue_if_eligible
     except ImportError:  # certificates not installed
         return
     enrolments = db.session.scalars(

@@ -143,10 +143,3 @@ def return_entry(entry_id: int):
             return redirect(url_for("practice.review"))
     return render_template("practice/return.html", form=form, entry=entry), (400 if form.errors else 200)
 
-
-@bp.app_template_filter("hours")
-def format_hours(value) -> str:
-    """Hours as people write them: 2, 1.5, 0.25 (in the reader's locale)."""
-    from flask_babel import format_decimal
-
-    return format_decimal(value or 0, format="#,##0.##")

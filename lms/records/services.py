@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from lms.certificates.records import status_of
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -153,7 +154,8 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
         .order_by(ContinuingEducation.completed_on)
     ))
     certificates = [
-        CertificateLine(c.number, c.course_title, c.course_version_label, c.issued_on, c.expires_on, c.status_on(today))
+        CertificateLine(c.number, c.course_title, c.course_version_label, c.issued_on, c.expires_on,
+                        status_of(c, today))
         for c in db.session.scalars(
             sa.select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_on)
         )

@@ -13,7 +13,7 @@ import zxingcpp
 from playwright.sync_api import expect
 
 from lms.auth.services import create_user
-from lms.certificates import services
+from lms.certificates import issuance, lifecycle, records
 from lms.models import Role
 from tests import factories
 from tests.e2e.conftest import open_more_menu
@@ -27,11 +27,11 @@ def certified_trainee(email: str, name: str) -> str:
     trainee = create_user(email=email, name=name, password=PASSWORD, role=Role.TRAINEE)
     course = factories.make_certifying_course(title="Peer Specialist Core Training")
     enrolment = factories.complete_course(trainee, course)  # every module passed, completed_at set
-    return services.issue_if_eligible(enrolment).number
+    return issuance.issue_if_eligible(enrolment).number
 
 
 def revoke(number: str) -> None:
-    services.revoke_certificate(services.get_certificate(number), "Issued before the final assessment was graded")
+    lifecycle.revoke_certificate(records.get_certificate(number), "Issued before the final assessment was graded")
 
 
 def log_in(page, live_server, email):
@@ -129,7 +129,7 @@ def holder_with_supervisor(trainee_email: str, supervisor_email: str) -> str:
                              organization=organization)
     factories.make_cohort(organization, supervisors=[supervisor], trainees=[trainee])
     course = factories.make_certifying_course(renewal_ce_hours=20)
-    return services.issue_if_eligible(factories.complete_course(trainee, course)).number
+    return issuance.issue_if_eligible(factories.complete_course(trainee, course)).number
 
 
 def test_holder_logs_continuing_education_and_the_supervisor_approves_it(page, live_server, seed, axe, tmp_path):

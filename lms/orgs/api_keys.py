@@ -6,15 +6,17 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from lms import audit
-from lms.errors import DomainError, NotAllowed
+from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.extensions import db
 from lms.models import ApiKey, Organization, Role, User, utcnow
 
 KEY_PREFIX = "pck_"  # PeerCert key: recognizable in logs and by secret scanners
 DISPLAY_PREFIX_LENGTH = 12
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+NAME_MAX_LENGTH = 120
 
 
 def hash_key(plaintext: str) -> str:
@@ -25,9 +27,9 @@ def create_api_key(organization: Organization, name: str, *, actor: User | None 
     """A new key for `organization`; returns the row and the plaintext, which is never stored."""
     name = " ".join((name or "").replace("\x00", "").split())
     if not name:
-        raise DomainError("Name the key after what uses it (for example, the HR system).", field="name")
-    if len(name) > 120:
-        raise DomainError("The name can have at most 120 characters.", field="name")
+        raise InvalidInput(_("Name the key after what uses it (for example, the HR system)."), field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput(_("The name can have at most %(count)s characters.", count=NAME_MAX_LENGTH), field="name")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         organization_id=organization.id,
@@ -78,10 +80,32 @@ def keys_for(user: User) -> list[ApiKey]:
 
 def revoke_api_key(key: ApiKey, *, actor: User | None = None) -> ApiKey:
     if actor is not None and actor.is_authenticated and not can_manage_keys(actor, key.organization_id):
-        raise NotAllowed("You can only revoke your own organization's keys.")
+        raise NotAllowed(_("You can only revoke your own organization's keys."))
     if key.revoked_at is not None:
-        raise DomainError("This key is already revoked.")
+        raise Conflict(_("This key is already revoked."))
     key.revoked_at = utcnow()
     db.session.flush()
     audit.record("api_key.revoked", actor=actor, subject=key, organization=key.organization.name, name=key.name)
     return key
+
+
+def organizations_for_keys(user: User) -> list[Organization]:
+    """The organizations `user` may create keys for: their own, or every one for administrators."""
+    if user.role == Role.ADMIN:
+        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
+    return [user.organization] if user.organization is not None else []
+
+
+def organization_for_new_key(user: User, organization_id: int | None) -> Organization:
+    """The organization a new key of `user`'s is for: the one chosen (administrators), else their own."""
+    if user.role == Role.ADMIN:
+        organization = db.session.get(Organization, organization_id) if organization_id else None
+        if organization is None:
+            raise InvalidInput(_("Create an organization first.") if not organizations_for_keys(user)
+                               else _("Choose an organization."), field="organization")
+        return organization
+    if user.organization is None:
+        raise NotAllowed(_("Your account is not part of an organization, so it cannot hold API keys."))
+    if not can_manage_keys(user, user.organization.id):
+        raise NotAllowed(_("Only an administrator of the organization can create its API keys."))
+    return user.organization
