@@ -27,6 +27,7 @@ MORE_NAVIGATION = [
     ("certificates.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
     ("certificates.index", _l("Certificates")),
+    ("item_analysis.index", _l("Item analysis")),
     ("certificates.api_keys", _l("API keys")),
     ("admin.home", _l("Administration")),
 ]

@@ -1,0 +1,166 @@
+"""Item analysis pages: sources in courses/, scope per role and organization, constant queries, CSV."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from lms.extensions import db as _db
+from lms.learning.sync import UNCHANGED, sync_courses
+from lms.models import Enrolment, QuizAttempt, Role, User, cohort_trainees, utcnow
+from tests import factories
+from tests.test_orgs_dashboard import StatementCounter
+
+
+def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int = 0) -> list[int]:
+    """Bulk-insert `count` trainees of `org` (in `cohort`), each with a first submitted attempt at `quiz`
+    and a later one: attempt i answers question j right when (i + 2j) % 5 < 3, else picks its first
+    wrong option. Later attempts are all right (they must not count)."""
+    now = utcnow()
+    users = [{"email": f"ia{start + i}-{org.id}@example.org", "name": f"Item Trainee {start + i}",
+              "role": str(Role.TRAINEE), "organization_id": org.id, "active": True, "created_at": now,
+              "failed_logins": 0, "session_version": 1} for i in range(count)]
+    user_ids = _db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
+    if cohort is not None:
+        _db.session.execute(sa.insert(cohort_trainees), [{"cohort_id": cohort.id, "user_id": u} for u in user_ids])
+    enrolment_ids = _db.session.scalars(
+        sa.insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True),
+        [{"user_id": u, "course_id": version.course_id, "course_version_id": version.id, "created_at": now}
+         for u in user_ids]).all()
+    rows = []
+    for i, enrolment_id in enumerate(enrolment_ids):
+        first, retake = {}, {}
+        for j, question in enumerate(quiz.questions):
+            right = [o["id"] for o in question["options"] if o["correct"]]
+            wrong = [o["id"] for o in question["options"] if not o["correct"]]
+            first[question["id"]] = right if (start + i + 2 * j) % 5 < 3 else wrong[:1]
+            retake[question["id"]] = right
+        for answers, minutes in ((first, 0), (retake, 30)):
+            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [],
+                         "started_at": now + timedelta(minutes=minutes), "submitted_at": now + timedelta(minutes=minutes),
+                         "answers": answers, "score": 60, "passed": False})
+    _db.session.execute(sa.insert(QuizAttempt), rows)
+    return user_ids
+
+
+@pytest.fixture
+def quiz(courses):
+    version = courses["peer-specialist-core"]
+    return version, version.modules[0].quiz
+
+
+def test_synced_questions_name_their_file_and_line_in_courses(quiz, app):
+    version, check = quiz
+    question = check.questions[0]
+    file, line = question["source"]["file"], question["source"]["line"]
+    assert file.startswith("peer-specialist-core/modules/") and file.endswith("/quiz.yaml")
+    text = (app.config["COURSES_DIR"] / file if hasattr(app.config["COURSES_DIR"], "joinpath")
+            else __import__("pathlib").Path(app.config["COURSES_DIR"]) / file).read_text().splitlines()
+    assert f"id: {question['id']}" in text[line - 1]
+
+
+def test_syncing_again_is_unchanged_with_sources_stored(quiz, shipped_courses):
+    outcomes, refusals = sync_courses(shipped_courses.courses)
+    assert not refusals and {outcome.status for outcome in outcomes} == {UNCHANGED}
+
+
+def test_admin_sees_statistics_flags_with_file_and_line_a_chart_and_its_table(client, auth, people, quiz, db):
+    version, check = quiz
+    add_quiz_attempts(check, version, people["org"], 20)
+    db.session.commit()
+    auth.login(people["admin"])
+    page = client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+    assert "Attempts counted: 20." in page  # first attempts only: the 20 retakes do not count
+    assert "KR-20" in page and "<svg" in page and "Show the data as a table" in page
+    source = check.questions[0]["source"]
+    assert f"courses/{source['file']}:{source['line']}" in page
+    assert "style=" not in page
+
+
+def test_the_page_makes_the_same_number_of_queries_for_20_and_5000_attempts(client, auth, people, quiz, db):
+    version, check = quiz
+    other = version.modules[1].quiz
+    add_quiz_attempts(check, version, people["org"], 20)
+    add_quiz_attempts(other, version, people["org"], 5000, start=20)
+    db.session.commit()
+    auth.login(people["org_admin"])
+    client.get(f"/item-analysis/knowledge-checks/{check.id}")  # warm up: templates compile once
+    counts = {}
+    for name, target, expected in (("small", check, 20), ("large", other, 5000)):
+        with StatementCounter(db.engine) as counter:
+            response = client.get(f"/item-analysis/knowledge-checks/{target.id}")
+        assert response.status_code == 200
+        assert f"Attempts counted: {expected}." in response.get_data(as_text=True)
+        counts[name] = len(counter.statements)
+    assert counts["small"] == counts["large"], counts
+    assert counts["large"] <= 8
+
+
+def test_csv_lists_every_item_with_its_file_line_and_statistics(client, auth, people, quiz, db):
+    version, check = quiz
+    add_quiz_attempts(check, version, people["org"], 10)
+    db.session.commit()
+    auth.login(people["admin"])
+    response = client.get(f"/item-analysis/knowledge-checks/{check.id}/items.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith('"Item","Module","Competency","File","Line"')
+    assert len(lines) == 1 + len(check.questions)
+    first = check.questions[0]
+    assert f'"{first["id"]}"' in lines[1] and f'"{first["source"]["file"]}","{first["source"]["line"]}"' in lines[1]
+
+
+def test_trainee_is_refused_every_item_analysis_page(client, auth, people, quiz):
+    _, check = quiz
+    auth.login(people["trainee"])
+    for url in ("/item-analysis/", f"/item-analysis/knowledge-checks/{check.id}",
+                f"/item-analysis/knowledge-checks/{check.id}/items.csv"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_org_admin_of_another_organization_counts_none_of_its_attempts(client, auth, db, people, quiz):
+    version, check = quiz
+    add_quiz_attempts(check, version, people["org"], 12)
+    outsider = factories.make_user(Role.ORG_ADMIN, org=people["other_org"])
+    db.session.commit()
+    auth.login(outsider)
+    page = client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+    assert "Attempts counted: 0." in page and "KR-20" not in page
+    assert client.get(f"/item-analysis/knowledge-checks/{check.id}/items.csv").status_code == 404
+    auth.switch_to(people["org_admin"])
+    assert "Attempts counted: 12." in client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+
+
+def test_supervisor_counts_only_their_cohorts_trainees(client, auth, db, people, quiz):
+    version, check = quiz
+    add_quiz_attempts(check, version, people["org"], 6, cohort=people["cohort"])
+    add_quiz_attempts(check, version, people["org"], 9, start=100)  # same organization, no cohort of theirs
+    db.session.commit()
+    auth.login(people["supervisor"])
+    assert "Attempts counted: 6." in client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+    index = client.get("/item-analysis/").get_data(as_text=True)
+    assert f'href="/item-analysis/knowledge-checks/{check.id}"' in index
+    auth.switch_to(people["outsider_supervisor"])
+    assert "Attempts counted: 0." in client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+
+
+def test_fewer_than_five_attempts_show_no_statistics(client, auth, db, people, quiz):
+    version, check = quiz
+    add_quiz_attempts(check, version, people["org"], 4)
+    db.session.commit()
+    auth.login(people["admin"])
+    page = client.get(f"/item-analysis/knowledge-checks/{check.id}").get_data(as_text=True)
+    assert "Statistics appear from 5 attempts on" in page and "KR-20" not in page
+
+
+def test_unknown_assessments_are_not_found(client, auth, people, courses):
+    auth.login(people["admin"])
+    assert client.get("/item-analysis/knowledge-checks/999999").status_code == 404
+    assert client.get("/item-analysis/exams/999999").status_code == 404
+
+
+def test_staff_see_the_navigation_entry_and_trainees_do_not(client, auth, people, courses):
+    auth.login(people["org_admin"])
+    assert 'href="/item-analysis/"' in client.get("/dashboard").get_data(as_text=True)
+    auth.switch_to(people["trainee"])
+    assert 'href="/item-analysis/"' not in client.get("/dashboard").get_data(as_text=True)
