@@ -338,3 +338,42 @@ def pass_module(enrolment, module):
         make_submission(enrolment.user, scenario, state="passed", enrolment=enrolment)
     services.refresh_module_progress(enrolment, module)
     db.session.flush()
+
+
+# --- item analysis (issue 15) ----------------------------------------------------------------------
+
+def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int = 0) -> list[int]:
+    """Bulk-insert `count` trainees of `org` (in `cohort`), each with a first submitted attempt at `quiz`
+    and a later one: attempt i answers question j right when (i + 2j) % 5 < 3, else picks its first
+    wrong option. Later attempts are all right (they must not count)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from lms.models import Enrolment, QuizAttempt, cohort_trainees, utcnow
+
+    now = utcnow()
+    users = [{"email": f"ia{start + i}-{org.id}@example.org", "name": f"Item Trainee {start + i}",
+              "role": str(Role.TRAINEE), "organization_id": org.id, "active": True, "created_at": now,
+              "failed_logins": 0, "session_version": 1} for i in range(count)]
+    user_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
+    if cohort is not None:
+        db.session.execute(sa.insert(cohort_trainees), [{"cohort_id": cohort.id, "user_id": u} for u in user_ids])
+    enrolment_ids = db.session.scalars(
+        sa.insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True),
+        [{"user_id": u, "course_id": version.course_id, "course_version_id": version.id, "created_at": now}
+         for u in user_ids]).all()
+    rows = []
+    for i, enrolment_id in enumerate(enrolment_ids):
+        first, retake = {}, {}
+        for j, question in enumerate(quiz.questions):
+            right = [o["id"] for o in question["options"] if o["correct"]]
+            wrong = [o["id"] for o in question["options"] if not o["correct"]]
+            first[question["id"]] = right if (start + i + 2 * j) % 5 < 3 else wrong[:1]
+            retake[question["id"]] = right
+        for answers, minutes in ((first, 0), (retake, 30)):
+            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [],
+                         "started_at": now + timedelta(minutes=minutes), "submitted_at": now + timedelta(minutes=minutes),
+                         "answers": answers, "score": 60, "passed": False})
+    db.session.execute(sa.insert(QuizAttempt), rows)
+    return user_ids

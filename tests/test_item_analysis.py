@@ -1,46 +1,13 @@
 """Item analysis pages: sources in courses/, scope per role and organization, constant queries, CSV."""
 
-from datetime import timedelta
-
 import pytest
-import sqlalchemy as sa
 
-from lms.extensions import db as _db
 from lms.learning.sync import UNCHANGED, sync_courses
-from lms.models import Enrolment, QuizAttempt, Role, User, cohort_trainees, utcnow
+from lms.models import Role
 from tests import factories
+from tests.conftest import ROOT
+from tests.factories import add_quiz_attempts
 from tests.test_orgs_dashboard import StatementCounter
-
-
-def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int = 0) -> list[int]:
-    """Bulk-insert `count` trainees of `org` (in `cohort`), each with a first submitted attempt at `quiz`
-    and a later one: attempt i answers question j right when (i + 2j) % 5 < 3, else picks its first
-    wrong option. Later attempts are all right (they must not count)."""
-    now = utcnow()
-    users = [{"email": f"ia{start + i}-{org.id}@example.org", "name": f"Item Trainee {start + i}",
-              "role": str(Role.TRAINEE), "organization_id": org.id, "active": True, "created_at": now,
-              "failed_logins": 0, "session_version": 1} for i in range(count)]
-    user_ids = _db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
-    if cohort is not None:
-        _db.session.execute(sa.insert(cohort_trainees), [{"cohort_id": cohort.id, "user_id": u} for u in user_ids])
-    enrolment_ids = _db.session.scalars(
-        sa.insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True),
-        [{"user_id": u, "course_id": version.course_id, "course_version_id": version.id, "created_at": now}
-         for u in user_ids]).all()
-    rows = []
-    for i, enrolment_id in enumerate(enrolment_ids):
-        first, retake = {}, {}
-        for j, question in enumerate(quiz.questions):
-            right = [o["id"] for o in question["options"] if o["correct"]]
-            wrong = [o["id"] for o in question["options"] if not o["correct"]]
-            first[question["id"]] = right if (start + i + 2 * j) % 5 < 3 else wrong[:1]
-            retake[question["id"]] = right
-        for answers, minutes in ((first, 0), (retake, 30)):
-            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [],
-                         "started_at": now + timedelta(minutes=minutes), "submitted_at": now + timedelta(minutes=minutes),
-                         "answers": answers, "score": 60, "passed": False})
-    _db.session.execute(sa.insert(QuizAttempt), rows)
-    return user_ids
 
 
 @pytest.fixture
@@ -49,13 +16,12 @@ def quiz(courses):
     return version, version.modules[0].quiz
 
 
-def test_synced_questions_name_their_file_and_line_in_courses(quiz, app):
+def test_synced_questions_name_their_file_and_line_in_courses(quiz):
     version, check = quiz
     question = check.questions[0]
     file, line = question["source"]["file"], question["source"]["line"]
     assert file.startswith("peer-specialist-core/modules/") and file.endswith("/quiz.yaml")
-    text = (app.config["COURSES_DIR"] / file if hasattr(app.config["COURSES_DIR"], "joinpath")
-            else __import__("pathlib").Path(app.config["COURSES_DIR"]) / file).read_text().splitlines()
+    text = (ROOT / "courses" / file).read_text().splitlines()
     assert f"id: {question['id']}" in text[line - 1]
 
 
