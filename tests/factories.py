@@ -344,12 +344,14 @@ def pass_module(enrolment, module):
 
 def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int = 0) -> list[int]:
     """Bulk-insert `count` trainees of `org` (in `cohort`), each with a first submitted attempt at `quiz`
-    and a later one: attempt i answers question j right when (i + 2j) % 5 < 3, else picks its first
-    wrong option. Later attempts are all right (they must not count)."""
+    answered like a person of random ability (seeded by the trainee's number: the same every run), and a
+    later attempt with every answer right (it must not count)."""
+    import random
     from datetime import timedelta
 
     import sqlalchemy as sa
 
+    from lms.item_analysis.demo import simulated_answers
     from lms.models import Enrolment, QuizAttempt, cohort_trainees, utcnow
 
     now = utcnow()
@@ -365,12 +367,9 @@ def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int
          for u in user_ids]).all()
     rows = []
     for i, enrolment_id in enumerate(enrolment_ids):
-        first, retake = {}, {}
-        for j, question in enumerate(quiz.questions):
-            right = [o["id"] for o in question["options"] if o["correct"]]
-            wrong = [o["id"] for o in question["options"] if not o["correct"]]
-            first[question["id"]] = right if (start + i + 2 * j) % 5 < 3 else wrong[:1]
-            retake[question["id"]] = right
+        rng = random.Random(start + i)
+        first = simulated_answers(quiz.questions, rng.gauss(0, 1), rng)
+        retake = {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz.questions}
         for answers, minutes in ((first, 0), (retake, 30)):
             rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [],
                          "started_at": now + timedelta(minutes=minutes), "submitted_at": now + timedelta(minutes=minutes),

@@ -130,3 +130,15 @@ def test_staff_see_the_navigation_entry_and_trainees_do_not(client, auth, people
     assert 'href="/item-analysis/"' in client.get("/dashboard").get_data(as_text=True)
     auth.switch_to(people["trainee"])
     assert 'href="/item-analysis/"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_demo_seeds_a_past_intake_once_and_the_coordinator_sees_statistics(client, auth, db, people, courses):
+    from lms.item_analysis.demo import SAMPLE_SIZE, seed_demo
+
+    seed_demo({}, [people["cohort"]])
+    seed_demo({}, [people["cohort"]])  # idempotent
+    db.session.commit()
+    version = courses["peer-specialist-core"]
+    auth.login(people["org_admin"])
+    page = client.get(f"/item-analysis/knowledge-checks/{version.modules[0].quiz.id}").get_data(as_text=True)
+    assert f"Attempts counted: {SAMPLE_SIZE}." in page and "KR-20" in page
