@@ -72,7 +72,8 @@ def percent(value: float | None) -> str:
 
 
 def flag_message(flag: Flag, item: AssessedItem, stats: ItemStats) -> str:
-    option = f"{flag.option} ({item.option_texts.get(flag.option, '')})" if flag.option else ""
+    text = item.option_texts.get(flag.option, "") if flag.option else ""
+    option = f"{flag.option} (“{text if len(text) <= 60 else text[:59].rstrip() + '…'}”)" if flag.option else ""
     upper = next((o for o in stats.options if o.id == flag.option), None)
     messages = {
         "too_easy": _("too easy: %(value)s answered it correctly (above %(limit)s)",
@@ -100,7 +101,7 @@ def build_report(title: str, kind: str, items: list[AssessedItem], attempts: lis
     for index, item in enumerate(items if shown else []):
         stats = analysis.items[index]
         location = where(item)
-        notes = tuple(FlagNote(flag.code, str(FLAG_LABELS[flag.code]),
+        notes = tuple(FlagNote(flag.code, f"{FLAG_LABELS[flag.code]}{': ' + flag.option if flag.option else ''}",
                                f"{item.key.id}: {flag_message(flag, item, stats)}", location)
                       for flag in stats.flags)
         rows.append(ItemRow(item, stats, location, notes))

@@ -1,7 +1,6 @@
 """A program coordinator reads a knowledge check's item analysis: flags with their file and line, a chart
 and its table, and the CSV. axe-core checks each page."""
 
-import os
 import re
 
 import pytest
@@ -49,8 +48,6 @@ def test_coordinator_reads_a_knowledge_checks_item_analysis(page, live_server, s
     page.get_by_text("Show the data as a table").first.click()
     expect(page.get_by_role("table", name="Facility (share answering correctly)")).to_be_visible()
     axe(page, "knowledge check item analysis")
-    if os.environ.get("ITEM_ANALYSIS_SCREENSHOT"):
-        page.screenshot(path=os.environ["ITEM_ANALYSIS_SCREENSHOT"], full_page=True)
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Items (CSV)").click()
