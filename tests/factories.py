@@ -371,8 +371,8 @@ def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int
         first = simulated_answers(quiz.questions, rng.gauss(0, 1), rng)
         retake = {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz.questions}
         for answers, minutes in ((first, 0), (retake, 30)):
-            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [],
-                         "started_at": now + timedelta(minutes=minutes), "submitted_at": now + timedelta(minutes=minutes),
-                         "answers": answers, "score": 60, "passed": False})
+            at = now + timedelta(minutes=minutes)
+            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [], "started_at": at,
+                         "submitted_at": at, "answers": answers, "score": 60, "passed": False})
     db.session.execute(sa.insert(QuizAttempt), rows)
     return user_ids

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-
 from dataclasses import dataclass, field
 from types import ModuleType
 

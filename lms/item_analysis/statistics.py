@@ -72,7 +72,8 @@ class OptionStats:
 
 @dataclass(frozen=True)
 class Flag:
-    code: str  # too_easy | too_hard | negative_discrimination | weak_discrimination | unused_distractor | strong_distractor
+    # too_easy | too_hard | negative_discrimination | weak_discrimination | unused_distractor | strong_distractor
+    code: str
     option: str | None = None
 
 
