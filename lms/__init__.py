@@ -188,6 +188,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/hours")
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from lms.item_analysis.views import bp as item_analysis_bp
+
+    app.register_blueprint(item_analysis_bp, url_prefix="/item-analysis")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -27,6 +27,7 @@ MORE_NAVIGATION = [
     ("continuing.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
     ("certificates.index", _l("Certificates")),
+    ("item_analysis.index", _l("Item analysis")),
     ("orgs.api_keys", _l("API keys")),
     ("admin.home", _l("Administration")),
 ]

@@ -338,3 +338,41 @@ def pass_module(enrolment, module):
         make_submission(enrolment.user, scenario, state="passed", enrolment=enrolment)
     services.refresh_module_progress(enrolment, module)
     db.session.flush()
+
+
+# --- item analysis (issue 15) ----------------------------------------------------------------------
+
+def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int = 0) -> list[int]:
+    """Bulk-insert `count` trainees of `org` (in `cohort`), each with a first submitted attempt at `quiz`
+    answered like a person of random ability (seeded by the trainee's number: the same every run), and a
+    later attempt with every answer right (it must not count)."""
+    import random
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from lms.item_analysis.demo import simulated_answers
+    from lms.models import Enrolment, QuizAttempt, cohort_trainees, utcnow
+
+    now = utcnow()
+    users = [{"email": f"ia{start + i}-{org.id}@example.org", "name": f"Item Trainee {start + i}",
+              "role": str(Role.TRAINEE), "organization_id": org.id, "active": True, "created_at": now,
+              "failed_logins": 0, "session_version": 1} for i in range(count)]
+    user_ids = db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True), users).all()
+    if cohort is not None:
+        db.session.execute(sa.insert(cohort_trainees), [{"cohort_id": cohort.id, "user_id": u} for u in user_ids])
+    enrolment_ids = db.session.scalars(
+        sa.insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True),
+        [{"user_id": u, "course_id": version.course_id, "course_version_id": version.id, "created_at": now}
+         for u in user_ids]).all()
+    rows = []
+    for i, enrolment_id in enumerate(enrolment_ids):
+        rng = random.Random(start + i)
+        first = simulated_answers(quiz.questions, rng.gauss(0, 1), rng)
+        retake = {q["id"]: [o["id"] for o in q["options"] if o["correct"]] for q in quiz.questions}
+        for answers, minutes in ((first, 0), (retake, 30)):
+            at = now + timedelta(minutes=minutes)
+            rows.append({"enrolment_id": enrolment_id, "quiz_id": quiz.id, "layout": [], "started_at": at,
+                         "submitted_at": at, "answers": answers, "score": 60, "passed": False})
+    db.session.execute(sa.insert(QuizAttempt), rows)
+    return user_ids

@@ -57,6 +57,8 @@ def world(app, db, people, courses):
         "exercise_slug": [module.exercises[0].slug, "no-such-exercise"],
         "response_id": ["1"],
         "reference_id": ["1"],
+        "quiz_id": [str(module.quiz.id)],
+        "course_version_id": [str(version.id)],
     }
 
 

@@ -194,3 +194,17 @@ def can_calibrate(user, submission) -> bool:
         and user.organization_id is not None
         and user.organization_id == submission.trainee.organization_id
     )
+
+
+def item_analysis_trainee_ids(user) -> sa.Select | None:
+    """Whose attempts item analysis counts for `user`: None for everyone's (administrators, the course
+    authors); an organization administrator's organization's trainees; a supervisor's cohorts' trainees;
+    nobody's for anyone else. Only statistics are ever shown, never one trainee's answers."""
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return None
+    if user.is_authenticated and user.organization_id is not None:
+        if user.role == Role.ORG_ADMIN:
+            return sa.select(User.id).where(User.organization_id == user.organization_id)
+        if user.role == Role.SUPERVISOR:
+            return supervised_trainee_ids(user)
+    return sa.select(User.id).where(sa.false())

@@ -223,12 +223,12 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
                 pass_mark=spec.quiz.pass_mark,
                 cooldown_minutes=spec.quiz.cooldown_minutes,
                 minutes=spec.quiz.minutes,
-                questions=[_question(q) for q in spec.quiz.questions],
+                questions=[_question(q, spec.quiz.source) for q in spec.quiz.questions],
             )
         )
     for item in spec.exam_items.items if spec.exam_items else ():
         db.session.add(ExamItem(course_version=version, module=module, item_id=item.id, competency=item.competency,
-                                question=_question(item)))
+                                question=_question(item, spec.exam_items.source)))
     for exercise_position, exercise in enumerate(spec.exercises, start=1):
         db.session.add(
             Exercise(
@@ -279,7 +279,9 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
         )
 
 
-def _question(q) -> dict:
+def _question(q, file: str) -> dict:
+    # `source` (file and line in courses/) lets item analysis name where an item is written; it is
+    # derived from the files, so it never changes the content hash.
     return {
         "id": q.id,
         "type": str(q.type),
@@ -287,6 +289,7 @@ def _question(q) -> dict:
         "scenario": q.scenario,
         "competency": q.competency,
         "options": [{"id": o.id, "text": o.text, "correct": o.correct, "feedback": o.feedback} for o in q.options],
+        "source": {"file": file, "line": q.line},
     }
 
 
