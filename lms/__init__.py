@@ -185,6 +185,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/hours")
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from lms.requirements_views import bp as requirements_bp
+
+    app.register_blueprint(requirements_bp)  # /courses/<slug>/requirements, /active-time
 
 
 def register_error_handlers(app: Flask) -> None:

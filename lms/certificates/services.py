@@ -25,7 +25,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from lms import audit, jobs
+from lms import audit, jobs, requirements
 from lms.certificates import verification_log
 from lms.certificates.credential import (
     OB3_CONTEXT,
@@ -286,6 +286,9 @@ def eligibility(enrolment: Enrolment) -> Eligibility:
             required,
             approved,
         )
+    unmet = requirements.unmet_requirements(enrolment)  # issue 15: modules, exam, live hours, ethics code
+    if unmet:
+        return Eligibility(False, " ".join(f"{r.title}: {r.detail}." for r in unmet), required, approved)
     return Eligibility(True, "Every requirement is met.", required, approved)
 
 
@@ -326,7 +329,7 @@ def issue_if_eligible(enrolment: Enrolment, *, actor: User | None = None) -> Cer
         return existing
     if not eligibility(enrolment).eligible:
         return None
-    return issue_certificate(enrolment.user, version, actor=actor)
+    return issue_certificate(enrolment.user, version, actor=actor, hours=requirements.earned_hours(enrolment))
 
 
 def issue_certificate(
@@ -341,6 +344,7 @@ def issue_certificate(
     issued_on: date | None = None,
     expires_on: date | None = None,
     actor: User | None = None,
+    hours: float | None = None,
 ) -> Certificate:
     """Create the certificate row (exactly once per holder, course and generation) and schedule its PDF.
 
@@ -361,7 +365,7 @@ def issue_certificate(
             holder_name=(holder_name or user.name).strip()[:NAME_MAX_LENGTH],
             course_title=version.title,
             course_version_label=version.version,
-            hours=float(version.hours),
+            hours=float(version.hours) if hours is None else hours,  # issue 15: the hours earned
             competencies=[
                 {"id": str(c.get("id", "")), "title": str(c.get("title", "")), "framework": str(c.get("framework", ""))}
                 for c in (version.competencies or [])
@@ -637,6 +641,7 @@ def correct_holder_name(certificate: Certificate, new_name: str, *, actor: User)
         issued_on=certificate.issued_on,
         expires_on=certificate.expires_on,
         actor=actor,
+        hours=certificate.hours,
     )
     replacement.name_confirmed_at = utcnow()
     revoke_certificate(certificate, REISSUE_REVOCATION_REASON, actor=actor)
@@ -739,6 +744,7 @@ def renew_certificate(certificate: Certificate, *, actor: User) -> Certificate:
         issued_on=issued_on,
         expires_on=expires_on,
         actor=actor,
+        hours=certificate.hours,
     )
     if renewed.name_confirmed_at is None:
         renewed.name_confirmed_at = certificate.name_confirmed_at
