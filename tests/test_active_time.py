@@ -14,7 +14,6 @@ from lms.models import ActiveTime, ActivityKind, Lesson, ModuleCompletion, Role,
 from tests import factories
 from tests.v2_course import READY, sync_ready_course
 
-
 # --- the rules, pure -----------------------------------------------------------------------------
 
 def test_the_cap_is_twice_the_declared_minutes():
