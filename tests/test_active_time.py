@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lms.content.loader import load_course
 from lms.errors import InvalidInput, NotFound
 from lms.learning import active_time, services
+from lms.learning.requirements import modules_requirement
 from lms.learning.sync import sync_course
 from lms.models import ActiveTime, ActivityKind, Lesson, ModuleCompletion, Role, utcnow
 from tests import factories
@@ -152,6 +153,7 @@ def test_with_a_share_a_module_counts_only_once_active_time_reaches_it(db, peopl
         active_time.record_report(people["trainee"], ActivityKind.EXERCISE, exercise.id, 120,
                                   now=start + timedelta(seconds=120 * step))
     assert db.session.scalar(completed) is None  # 26 minutes
+    assert modules_requirement(enrolment).detail == "0 of 1 module passed; 2 more minutes of active time needed"
     active_time.record_report(people["trainee"], ActivityKind.EXERCISE, exercise.id, 120,
                               now=start + timedelta(seconds=120 * 14))
     assert db.session.scalar(completed) is not None  # 28 minutes: the report completes the module
@@ -221,3 +223,15 @@ def test_the_transcript_shows_declared_and_active_minutes_per_module(client, aut
         assert '<td class="num">56</td><td class="num">2</td>' in page
     auth.switch_to(people["outsider_supervisor"])
     assert client.get(f"/records/{people['trainee'].id}/transcript").status_code == 403
+
+
+def test_the_demo_gives_read_lessons_active_time_once(db, people):
+    from lms.requirements_demo import seed_demo
+
+    version, _scenario, _exercise = sync_ready_course(people["trainee"])
+    enrolment = services.find_enrolment(people["trainee"], version.course)
+    services.mark_lesson_read(enrolment, lesson_of(version))
+    demo_people = {"trainee@example.org": people["trainee"]}
+    seed_demo(demo_people, [people["cohort"]])
+    seed_demo(demo_people, [people["cohort"]])
+    assert db.session.scalars(sa.select(ActiveTime.seconds)).all() == [int(0.4 * 5 * 60)]

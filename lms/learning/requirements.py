@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lms.extensions import db
+from lms.learning import active_time
 from lms.models import (
     Enrolment,
     Exercise,
@@ -59,16 +60,33 @@ def completion_totals(enrolment: Enrolment) -> sa.Row:
     )).one()
 
 
+def active_minutes_missing(enrolment: Enrolment) -> int:
+    """Under the course's minimum_active_share: active minutes still needed over the modules not passed."""
+    share = enrolment.course_version.minimum_active_share
+    if not share:
+        return 0
+    passed = set(db.session.scalars(
+        sa.select(ModuleCompletion.module_id).where(ModuleCompletion.enrolment_id == enrolment.id)))
+    return sum(active_time.minutes_missing(minutes.active_seconds, minutes.declared, share)
+               for module_id, minutes in active_time.minutes_by_module([enrolment]).items()
+               if module_id not in passed)
+
+
 def modules_requirement(enrolment: Enrolment) -> Requirement:
     totals = completion_totals(enrolment)
     # completed_at is set once, when the last module passed: the course stays complete after that.
     met = enrolment.completed_at is not None or 0 < totals.modules <= totals.passed
+    detail = ngettext("%(passed)s of %(num)s module passed", "%(passed)s of %(num)s modules passed",
+                      totals.modules, passed=totals.modules if met else totals.passed)
+    missing = 0 if met else active_minutes_missing(enrolment)
+    if missing:
+        detail += "; " + ngettext("%(num)s more minute of active time needed",
+                                  "%(num)s more minutes of active time needed", missing)
     return Requirement(
         key="modules",
         title=_("Modules"),
         met=met,
-        detail=ngettext("%(passed)s of %(num)s module passed", "%(passed)s of %(num)s modules passed",
-                        totals.modules, passed=totals.modules if met else totals.passed),
+        detail=detail,
         earned_minutes=int(totals.lessons + totals.exercises + totals.quizzes + totals.scenarios),
         url=link("learning.course", course_slug=enrolment.course.slug),
     )

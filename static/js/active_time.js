@@ -13,8 +13,7 @@
   var IDLE_AFTER_MS = 60 * 1000;
   var REPORT_EVERY_MS = 30 * 1000;
   var TICK_MS = 1000;
-  var meta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = meta ? meta.getAttribute("content") : "";
+  var csrf = root.dataset.csrf || "";
   var kind = root.dataset.kind;
   var activityId = parseInt(root.dataset.id, 10);
   var lastInput = Date.now(); // opening the page is an action
