@@ -196,7 +196,7 @@ def test_the_beacon_refuses_other_peoples_activities_and_other_roles(client, aut
 
 
 def test_activity_pages_carry_the_counter_for_enrolled_trainees_only(client, auth, db, people):
-    version, _scenario, exercise = sync_ready_course(people["trainee"])
+    version, scenario, exercise = sync_ready_course(people["trainee"])
     lesson = lesson_of(version)
     base = f"/courses/{version.course.slug}/modules/{version.modules[0].slug}"
     auth.login(people["trainee"])
@@ -205,6 +205,11 @@ def test_activity_pages_carry_the_counter_for_enrolled_trainees_only(client, aut
     assert "js/active_time.js" in page
     page = client.get(f"{base}/exercises/{exercise.slug}").get_data(as_text=True)
     assert f'data-kind="exercise" data-id="{exercise.id}"' in page
+    enrolment = services.find_enrolment(people["trainee"], version.course)
+    draft = factories.make_submission(people["trainee"], scenario, state="draft", enrolment=enrolment)
+    db.session.commit()
+    page = client.get(f"/roleplays/attempts/{draft.id}").get_data(as_text=True)
+    assert f'data-kind="scenario" data-id="{scenario.id}"' in page
     auth.switch_to(people["supervisor"])  # a preview records nothing
     assert "data-active-time" not in client.get(f"{base}/lessons/{lesson.slug}").get_data(as_text=True)
 
