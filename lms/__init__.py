@@ -189,8 +189,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     from lms.item_analysis.views import bp as item_analysis_bp
+    from lms.requirements_views import bp as requirements_bp
 
     app.register_blueprint(item_analysis_bp, url_prefix="/item-analysis")
+    app.register_blueprint(requirements_bp)  # /courses/<slug>/requirements, /active-time
 
 
 def register_error_handlers(app: Flask) -> None:

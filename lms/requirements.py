@@ -28,11 +28,25 @@ Provider = Callable[[Enrolment], Requirement | None]
 
 PROVIDERS: list[Provider] = []
 
+# The order a trainee reads them in, whatever order the features registered their providers in.
+ORDER = ("modules", "exam", "live-hours", "supervised-hours", "ethics-code")
+
+
+def register(provider: Provider) -> Provider:
+    """Add a provider once (a module imported twice, or a test app made twice, adds nothing)."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    return provider
+
+
+def _position(requirement: Requirement) -> int:
+    return ORDER.index(requirement.key) if requirement.key in ORDER else len(ORDER)
+
 
 def requirements_for(enrolment: Enrolment) -> list[Requirement]:
-    """Each requirement of the enrolment's course, in the order the providers are listed."""
+    """Each requirement of the enrolment's course, in ORDER (unknown keys last, as listed)."""
     found = (provider(enrolment) for provider in PROVIDERS)
-    return [requirement for requirement in found if requirement is not None]
+    return sorted((requirement for requirement in found if requirement is not None), key=_position)
 
 
 def unmet_requirements(enrolment: Enrolment) -> list[Requirement]:
@@ -41,3 +55,8 @@ def unmet_requirements(enrolment: Enrolment) -> list[Requirement]:
 
 def earned_minutes(enrolment: Enrolment) -> int:
     return sum(requirement.earned_minutes for requirement in requirements_for(enrolment))
+
+
+def earned_hours(enrolment: Enrolment) -> float:
+    """The hours the certificate prints: completed activities, attended sessions, a passed exam."""
+    return round(earned_minutes(enrolment) / 60, 2)

@@ -30,6 +30,27 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path):
         db.engine.dispose()
 
 
+def _course_version_at_an_old_revision():
+    """A course version inserted with the columns that revision has: the models may have more by now."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    now = datetime.now(UTC)
+    courses = sa.table("courses", *(sa.column(name) for name in ("id", "slug", "title", "kind", "created_at")))
+    versions = sa.table("course_versions", *(sa.column(name) for name in (
+        "id", "course_id", "version", "content_hash", "is_live", "title", "description", "hours", "ce_hours",
+        "enrolment", "competencies", "certificate_rules", "feedback_targets", "hour_breakdown", "created_at")))
+    course_id = db.session.execute(sa.insert(courses).values(
+        slug="core-old", title="Peer Specialist Core Training", kind="certification", created_at=now)
+        .returning(courses.c.id)).scalar_one()
+    version_id = db.session.execute(sa.insert(versions).values(
+        course_id=course_id, version="1.0", content_hash="old", is_live=True, title="Peer Specialist Core Training",
+        description="", hours=40, ce_hours=0, enrolment="open", competencies="[]",
+        certificate_rules='{"validity_months": 24}', feedback_targets="{}", hour_breakdown="{}",
+        created_at=now).returning(versions.c.id)).scalar_one()
+    return SimpleNamespace(id=version_id, course_id=course_id, title="Peer Specialist Core Training", version="1.0")
+
+
 def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
     import hashlib
     from datetime import date
@@ -47,7 +68,7 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(revision="h14eng_0001")  # the revision just before issued_pdfs
-        version = factories.make_certifying_course()
+        version = _course_version_at_an_old_revision()
         user = factories.make_user()
         stored = Path(app.config["DATA_DIR"]) / "certificates" / "PSS-OLD-0001.pdf"
         stored.parent.mkdir(parents=True)

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from lms import audit
+from lms import audit, requirements
 from lms.certificates.credential import STATUS_LIST_SIZE, format_hours
 from lms.certificates.documents import schedule_pdf
 from lms.certificates.numbers import generate_number
@@ -64,6 +64,9 @@ def eligibility(enrolment: Enrolment) -> Eligibility:
         reason = _("The certificate needs %(required)s approved supervised hours; %(approved)s are approved so far.",
                    required=format_hours(required), approved=format_hours(approved))
         return Eligibility(False, reason, required, approved)
+    unmet = requirements.unmet_requirements(enrolment)  # the exam, live hours, the signed code, ...
+    if unmet:
+        return Eligibility(False, " ".join(f"{r.title}: {r.detail}." for r in unmet), required, approved)
     return Eligibility(True, _("Every requirement is met."), required, approved)
 
 
@@ -100,11 +103,12 @@ def issue_if_eligible(enrolment: Enrolment, *, actor: User | None = None) -> Cer
         return existing
     if not eligibility(enrolment).eligible:
         return None
-    return issue_certificate(enrolment.user, version, actor=actor)
+    return issue_certificate(enrolment.user, version, actor=actor, hours=requirements.earned_hours(enrolment))
 
 
 def _new_row(user: User, version: CourseVersion, *, generation: int, reason: str, previous: Certificate | None,
-             holder_name: str | None, issuer_name: str | None, issued_on: date, expires_on: date) -> Certificate:
+             holder_name: str | None, issuer_name: str | None, issued_on: date, expires_on: date,
+             hours: float | None) -> Certificate:
     return Certificate(
         number=generate_number(number_prefix()),
         user_id=user.id,
@@ -114,7 +118,7 @@ def _new_row(user: User, version: CourseVersion, *, generation: int, reason: str
         holder_name=(holder_name or user.name).strip()[:NAME_MAX_LENGTH],
         course_title=version.title,
         course_version_label=version.version,
-        hours=float(version.hours),
+        hours=float(version.hours) if hours is None else hours,  # the hours earned, when known
         competencies=[
             {"id": str(c.get("id", "")), "title": str(c.get("title", "")), "framework": str(c.get("framework", ""))}
             for c in (version.competencies or [])
@@ -150,6 +154,7 @@ def issue_certificate(
     issued_on: date | None = None,
     expires_on: date | None = None,
     actor: User | None = None,
+    hours: float | None = None,
 ) -> Certificate:
     """Create the certificate row (exactly once per holder, course and generation) and schedule its PDF.
 
@@ -163,7 +168,7 @@ def issue_certificate(
     for _attempt in range(ISSUE_ATTEMPTS):
         certificate = _new_row(user, version, generation=generation, reason=reason, previous=previous,
                                holder_name=holder_name, issuer_name=issuer_name, issued_on=issued_on,
-                               expires_on=expires_on)
+                               expires_on=expires_on, hours=hours)
         try:
             with db.session.begin_nested():
                 db.session.add(certificate)

@@ -87,6 +87,7 @@ def correct_holder_name(certificate: Certificate, new_name: str, *, actor: User)
         issued_on=certificate.issued_on,
         expires_on=certificate.expires_on,
         actor=actor,
+        hours=certificate.hours,
     )
     replacement.name_confirmed_at = utcnow()
     revoke_certificate(certificate, REISSUE_REVOCATION_REASON, actor=actor)
@@ -185,7 +186,7 @@ def renew_certificate(certificate: Certificate, *, actor: User) -> Certificate:
                             int(rules.get("validity_months") or DEFAULT_VALIDITY_MONTHS))
     renewed = issue_certificate(certificate.user, version, generation=certificate.generation + 1,
                                 reason=REASON_RENEWAL, previous=certificate, holder_name=certificate.holder_name,
-                                issued_on=issued_on, expires_on=expires_on, actor=actor)
+                                issued_on=issued_on, expires_on=expires_on, actor=actor, hours=certificate.hours)
     if renewed.name_confirmed_at is None:
         renewed.name_confirmed_at = certificate.name_confirmed_at
     audit.record("certificate.renewed", actor=actor, subject=renewed, target_user=certificate.user,

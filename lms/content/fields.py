@@ -51,6 +51,7 @@ COURSE_FIELDS = {
     "description": F("text"), "hours": F("number"), "ce_hours": F("number", False, 0),
     "enrolment": F("text", False, "open"), "competencies": F("list"),
     "certificate": F("map", False, None), "feedback_targets": F("map", False, {}), "modules": F("list"),
+    "minimum_active_share": F("number", False, None),
 }
 COMPETENCY_FIELDS = {"id": F("text"), "title": F("text"), "framework": F("text", False, "")}
 CERTIFICATE_FIELDS = {"validity_months": F("int"), "renewal_ce_hours": F("number", False, 0),

@@ -85,6 +85,11 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
                 self.error(file, line(key), f'"{key}" cannot be negative')
         if type_ok("number", data["hours"]) and data["hours"] == 0:
             self.error(file, line("hours"), '"hours" should be the hours of instruction, more than 0')
+        share = data["minimum_active_share"]
+        if type_ok("number", share) and not 0 < share <= 1:
+            self.error(file, line("minimum_active_share"),
+                       '"minimum_active_share" should be a share of the declared minutes, more than 0 and at most 1 '
+                       '(for example 0.5); leave it out to count modules without active time')
 
         competencies = self.competencies(data["competencies"], file, line("competencies"))
         certificate = self.certificate(data["certificate"], file, line("certificate"))
@@ -148,6 +153,7 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
             source=file,
             exam=exam,
             ethics_code=ethics_code,
+            minimum_active_share=float(share) if type_ok("number", share) else None,
             lines={key: line(key) for key in COURSE_FIELDS},
             competency_lines=self.competency_lines(data["competencies"]),
         )

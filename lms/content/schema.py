@@ -302,6 +302,7 @@ class CourseSpec:
     source: str = ""
     exam: ExamSpec | None = None
     ethics_code: EthicsCodeSpec | None = None
+    minimum_active_share: float | None = None  # share of declared minutes a module needs in active time
     lines: dict = field(default_factory=dict, compare=False)  # course.yaml key -> line
     competency_lines: dict = field(default_factory=dict, compare=False)  # competency id -> line
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import audit
 from lms.errors import Conflict, DomainError, NotAllowed, NotEligible
 from lms.extensions import db
-from lms.learning import exercises, scoring
+from lms.learning import active_time, exercises, scoring
 from lms.models import (
     Course,
     CourseAsset,
@@ -437,7 +437,7 @@ def _module_requirements_met(enrolment: Enrolment, module: Module) -> bool:
         )
         if passed_scenarios < len(scenario_ids):
             return False
-    return True
+    return active_time.module_share_met(enrolment, module)  # the course's minimum_active_share, if any
 
 
 def _complete_course_if_done(enrolment: Enrolment, now: datetime) -> None:

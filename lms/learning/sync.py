@@ -140,6 +140,7 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
         ),
         feedback_targets=dict(spec.feedback_targets),
         hour_breakdown=_breakdown(spec),
+        minimum_active_share=spec.minimum_active_share,
         exam=_exam(spec),
         ethics_code=(
             {"title": spec.ethics_code.title, "version": spec.ethics_code.version,

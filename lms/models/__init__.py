@@ -1,5 +1,6 @@
 """Typed models, one module per aggregate, re-exported here."""
 
+from lms.models.active_time import ActiveTime, ActivityKind
 from lms.models.audit import AuditEvent, VerificationLog
 from lms.models.base import Base, utcnow
 from lms.models.certificates import (
@@ -40,6 +41,7 @@ from lms.models.roleplay import (
 from lms.models.users import Role, User, UserSession
 
 __all__ = [
+    "ActiveTime", "ActivityKind",
     "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation", "Course",
     "CourseAsset", "CourseVersion", "Enrolment", "ExamItem", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
     "Invitation", "IssuedPdf", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz",

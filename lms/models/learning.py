@@ -53,6 +53,9 @@ class CourseVersion(Base):
     hour_breakdown: so.Mapped[dict] = so.mapped_column(default=dict)
     exam: so.Mapped[dict | None]  # exam.yaml (issue 15): {title, pass_mark, time_limit_minutes, ...}
     ethics_code: so.Mapped[dict | None]  # ethics-code.md (issue 15): {title, version, source, html}
+    # course.yaml `minimum_active_share` (issue 15): a module counts only with this share of its declared
+    # minutes in active time; None (the default) leaves active time out of completion.
+    minimum_active_share: so.Mapped[float | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     course: so.Mapped[Course] = so.relationship(back_populates="versions")

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from lms.certificates.records import status_of
 from lms.extensions import db
+from lms.learning import active_time
 from lms.models import (
     Certificate,
     CertificateStatus,
@@ -41,6 +42,8 @@ class ModuleLine:
     passed_at: datetime | None = None
     best_score: int | None = None
     attempts: int = 0
+    declared_minutes: int = 0  # the module's self-paced activities, as the course files declare them
+    active_minutes: int = 0  # recorded with the page in view and in use (lms.learning.active_time)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class CourseRecord:
     completed_at: datetime | None
     hours: float
     modules: list[ModuleLine] = field(default_factory=list)
+    course_slug: str = ""
 
     @property
     def modules_passed(self) -> int:
@@ -97,7 +101,8 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
     today = today or date.today()
     enrolments = list(db.session.scalars(
         sa.select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(so.joinedload(Enrolment.course_version)).order_by(Enrolment.created_at)
+        .options(so.joinedload(Enrolment.course_version), so.joinedload(Enrolment.course))
+        .order_by(Enrolment.created_at)
     ))
     version_ids = [e.course_version_id for e in enrolments]
     modules = db.session.execute(
@@ -118,16 +123,19 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
             .group_by(Quiz.module_id)
         )
     }
+    minutes = active_time.minutes_by_module(enrolments)
     courses = []
     for enrolment in enrolments:
         version = enrolment.course_version
         record = CourseRecord(version.title, version.version, enrolment.created_at, enrolment.completed_at,
-                              version.hours)
+                              version.hours, course_slug=enrolment.course.slug)
         for module_id, version_id, position, title in modules:
             if version_id != version.id:
                 continue
             best, attempts = checks.get(module_id, (None, 0))
-            record.modules.append(ModuleLine(position, title, passed.get(module_id), best, attempts))
+            time = minutes.get(module_id) or active_time.ModuleMinutes(0, 0)
+            record.modules.append(ModuleLine(position, title, passed.get(module_id), best, attempts,
+                                             time.declared, time.active))
         courses.append(record)
 
     submissions = db.session.scalars(
