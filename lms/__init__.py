@@ -185,6 +185,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/hours")
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from lms.exams import staff_views  # noqa: F401 - its routes join the exams blueprint
+    from lms.exams.views import bp as exams_bp
+
+    app.register_blueprint(exams_bp, url_prefix="/exams")  # trainees' exams; /exams/cohorts for staff
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -194,3 +194,13 @@ def can_calibrate(user, submission) -> bool:
         and user.organization_id is not None
         and user.organization_id == submission.trainee.organization_id
     )
+
+
+def can_manage_exam_of(user, trainee) -> bool:
+    """Exam accommodations and voiding an exam attempt: a supervisor of one of the trainee's cohorts, the
+    trainee's organization administrators, and administrators; never the trainee themselves."""
+    if not user.is_authenticated or user.id == trainee.id:
+        return False
+    if can_manage_organization(user, trainee.organization_id):
+        return True
+    return user.role == Role.SUPERVISOR and supervises(user, trainee.id)
