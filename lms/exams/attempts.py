@@ -162,6 +162,8 @@ def save_answers(attempt: ExamAttempt, chosen: dict[int, list[int]], *,
     After the deadline nothing is stored: the attempt is submitted with what was saved before it."""
     now = now or utcnow()
     attempt = _lock(attempt)
+    if attempt.submitted_at is not None:
+        raise AlreadySubmitted(_("This attempt was already submitted; here is its result."))
     if close_if_expired(attempt, now):
         raise AlreadySubmitted(_("Time is up: the exam was submitted with the answers saved before the deadline."))
     by_position = {answer.position: answer for answer in attempt.answers}
