@@ -114,7 +114,7 @@ def start_attempt(enrolment: Enrolment, *, access_code: str = "", now: datetime 
         deadline_at=rules.deadline(now, exam["time_limit_minutes"], multiplier), time_multiplier=multiplier,
     )
     attempt.answers = [ExamAnswer(exam_item_id=drawn.key, position=drawn.position, option_order=drawn.option_order,
-                                  selected=[]) for drawn in _draw(enrolment, exam, rng)]
+                                  selected=[]) for drawn in draw_form_for(enrolment, exam, rng)]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -128,7 +128,7 @@ def start_attempt(enrolment: Enrolment, *, access_code: str = "", now: datetime 
     return attempt
 
 
-def _draw(enrolment: Enrolment, exam: dict, rng) -> list[rules.DrawnItem]:
+def draw_form_for(enrolment: Enrolment, exam: dict, rng) -> list[rules.DrawnItem]:
     pool = [rules.PoolItem(item.id, item.competency, item.question) for item in db.session.scalars(
         sa.select(ExamItem).where(ExamItem.course_version_id == enrolment.course_version_id))]
     try:
