@@ -57,6 +57,7 @@ def world(app, db, people, courses):
         "exercise_slug": [module.exercises[0].slug, "no-such-exercise"],
         "response_id": ["1"],
         "reference_id": ["1"],
+        "sitting_id": ["1"], "enrolment_id": ["1"],
     }
 
 
