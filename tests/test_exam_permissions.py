@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from lms.models import ExamAttempt, Role
 from tests import factories
-from tests.exam_fixtures import COURSE, finish, open_sitting, start
-from tests.exam_fixtures import enrolment, ready_exam, sitting  # noqa: F401 - fixtures
+from tests.exam_helpers import COURSE, finish, open_sitting, start
+
+pytest_plugins = ["tests.exam_fixtures"]  # the fixtures ready_exam, enrolment, sitting
 
 
 @pytest.fixture
@@ -102,9 +103,11 @@ def test_a_trainee_of_another_organization_in_the_cohort_cannot_use_its_sitting(
     assert db.session.scalar(sa.select(ExamAttempt).where(ExamAttempt.enrolment_id == moved_enrolment.id)) is None
 
 
-def test_a_trainee_not_enrolled_is_sent_to_the_course_page(client, auth, people, ready_exam):
+def test_a_trainee_not_enrolled_is_sent_to_the_course_page(db, client, auth, people, ready_exam):
     outsider = factories.make_user(Role.TRAINEE, org=people["org"])
+    db.session.commit()
     auth.login(outsider)
     response = client.get(COURSE)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/courses/ready-course")
-    assert client.get("/exams/courses/no-such-course").status_code == 404
+    assert response.status_code == 302 and response.headers["Location"] == "/courses/ready-course"
+    missing = client.get("/exams/courses/no-such-course")
+    assert missing.status_code == 404, missing.headers.get("Location")

@@ -7,8 +7,9 @@ from lms.exams import staff
 from lms.exams.requirements import exam_requirement
 from lms.models import Cohort, ExamAttempt, ExamSitting, User
 from tests import factories
-from tests.exam_fixtures import finish
-from tests.exam_fixtures import enrolment, ready_exam, sitting  # noqa: F401 - fixtures
+from tests.exam_helpers import finish
+
+pytest_plugins = ["tests.exam_fixtures"]  # the fixtures ready_exam, enrolment, sitting
 
 
 def test_the_exam_provider_is_listed_once():

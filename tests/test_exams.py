@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from lms.exams import attempts
 from lms.models import AuditEvent, ExamAnswer, ExamAttempt, ExamItem, ExamSitting, utcnow
-from tests.exam_fixtures import COURSE, correct_places, expire, finish, open_sitting, start
-from tests.exam_fixtures import enrolment, ready_exam, sitting  # noqa: F401 - fixtures
+from tests.exam_helpers import COURSE, correct_places, expire, finish, open_sitting, start
+
+pytest_plugins = ["tests.exam_fixtures"]  # the fixtures ready_exam, enrolment, sitting
 
 CSRF_META = re.compile(rb'<meta name="csrf-token" content="[^"]*">')
 

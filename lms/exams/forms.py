@@ -40,7 +40,7 @@ def posted_answers(form_data) -> dict[int, list[int]]:
 
 
 class SittingForm(Form):
-    course_version = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
+    course_version = SelectField(_l("Course"), coerce=int)  # the choices are the only valid values
     opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT,
                                   validators=[InputRequired(message=_l("Enter the date and time it opens."))])
     closes_at = DateTimeLocalField(_l("Closes"), format=DATETIME_FORMAT,
