@@ -15,6 +15,7 @@ from lms.auth.permissions import role_required
 from lms.errors import DomainError, InvalidInput
 from lms.exams import attempts, rules, sittings
 from lms.exams.forms import ExamForm, StartExamForm, posted_answers
+from lms.exams.requirements import exam_requirement
 from lms.extensions import db
 from lms.forms import show_refusal
 from lms.inputs import MAX_INT, read_json
@@ -55,8 +56,6 @@ def _attempt_url(enrolment: Enrolment, attempt) -> str:
 @bp.get("")
 @role_required(Role.TRAINEE)
 def index():
-    from lms.exams.requirements import exam_requirement
-
     rows: list[tuple[Enrolment, Requirement]] = []
     for enrolment in learning.enrolments_of(current_user):
         requirement = exam_requirement(enrolment)

@@ -85,6 +85,10 @@ def test_sitting_exam_resume_timeout_wait_and_extra_time(browser, live_server, s
 
     # The trainee starts the exam from the navigation and answers the first question.
     context, page = log_in(browser, live_server, "lake.first@example.org")
+    page.set_viewport_size({"width": 1024, "height": 800})  # the trainee's menu, with "Exams", fits one line
+    menu = page.locator("#site-nav > ul").bounding_box()
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").bounding_box()
+    assert menu["height"] < 1.5 * link["height"], "the trainee's menu wraps onto two lines at 1024 px"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Exams").click()
     axe(page, "my exams")
     page.get_by_role("link", name="Peer Specialist Certification Exam").click()
