@@ -193,6 +193,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(item_analysis_bp, url_prefix="/item-analysis")
     app.register_blueprint(requirements_bp)  # /courses/<slug>/requirements, /active-time
+    from lms.exams import staff_views  # noqa: F401 - its routes join the exams blueprint
+    from lms.exams.views import bp as exams_bp
+
+    app.register_blueprint(exams_bp, url_prefix="/exams")  # trainees' exams; /exams/cohorts for staff
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("certificates.mine", _l("My certificates")),
     ("practice.mine", _l("My hours")),
     ("records.mine", _l("My record")),
+    ("exams.index", _l("Exams")),
     ("roleplay.queue", _l("Grading")),
     ("orgs.cohorts", _l("Cohorts")),
     ("certificates.verify", _l("Verify a certificate")),
@@ -24,6 +25,7 @@ NAVIGATION = [
 # Staff pages used less often: behind "More" on wide screens, so the main row fits on one line at 1024 px.
 MORE_NAVIGATION = [
     ("practice.review", _l("Hours to review")),
+    ("exams.cohorts", _l("Exam sittings")),
     ("continuing.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
     ("certificates.index", _l("Certificates")),

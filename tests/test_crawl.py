@@ -59,6 +59,7 @@ def world(app, db, people, courses):
         "reference_id": ["1"],
         "quiz_id": [str(module.quiz.id)],
         "course_version_id": [str(version.id)],
+        "sitting_id": ["1"], "enrolment_id": ["1"],
     }
 
 

@@ -208,3 +208,11 @@ def item_analysis_trainee_ids(user) -> sa.Select | None:
         if user.role == Role.SUPERVISOR:
             return supervised_trainee_ids(user)
     return sa.select(User.id).where(sa.false())
+def can_manage_exam_of(user, trainee) -> bool:
+    """Exam accommodations and voiding an exam attempt: a supervisor of one of the trainee's cohorts, the
+    trainee's organization administrators, and administrators; never the trainee themselves."""
+    if not user.is_authenticated or user.id == trainee.id:
+        return False
+    if can_manage_organization(user, trainee.organization_id):
+        return True
+    return user.role == Role.SUPERVISOR and supervises(user, trainee.id)

@@ -11,6 +11,7 @@ from lms.models.certificates import (
     ReviewState,
     SupervisedHours,
 )
+from lms.models.exams import ExamAccommodation, ExamAnswer, ExamAttempt, ExamSitting
 from lms.models.learning import (
     Course,
     CourseAsset,
@@ -43,7 +44,8 @@ from lms.models.users import Role, User, UserSession
 __all__ = [
     "ActiveTime", "ActivityKind",
     "ApiKey", "AuditEvent", "Base", "Certificate", "CertificateStatus", "Cohort", "ContinuingEducation", "Course",
-    "CourseAsset", "CourseVersion", "Enrolment", "ExamItem", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
+    "CourseAsset", "CourseVersion", "Enrolment", "ExamAccommodation", "ExamAnswer", "ExamAttempt", "ExamItem",
+    "ExamSitting", "Exercise", "ExerciseResponse", "Grade", "GradeKind",
     "Invitation", "IssuedPdf", "Lesson", "LessonProgress", "Module", "ModuleCompletion", "Organization", "Quiz",
     "QuizAttempt",
     "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
