@@ -91,6 +91,34 @@ def supervised_trainee_ids(supervisor) -> sa.Select:
     )
 
 
+def supervisor_ids_of(trainee) -> sa.Select:
+    """The ids of the people who supervise `trainee`, as a query: the same rule as `supervised_trainee_ids`
+    read the other way (assigned to a cohort of the trainee, cohort and supervisor in the trainee's
+    organization)."""
+    supervisor = so.aliased(User)
+    return (
+        sa.select(cohort_supervisors.c.user_id)
+        .join(cohort_trainees, cohort_trainees.c.cohort_id == cohort_supervisors.c.cohort_id)
+        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
+        .join(supervisor, supervisor.id == cohort_supervisors.c.user_id)
+        .where(
+            cohort_trainees.c.user_id == trainee.id,
+            Cohort.organization_id == trainee.organization_id,
+            supervisor.organization_id == trainee.organization_id,
+        )
+    )
+
+
+def cohorts_trainee_ids(cohort_ids) -> sa.Select:
+    """(cohort id, trainee id) for several cohorts at once, by the rule of `cohort_trainee_ids`."""
+    return (
+        sa.select(cohort_trainees.c.cohort_id, cohort_trainees.c.user_id)
+        .join(Cohort, Cohort.id == cohort_trainees.c.cohort_id)
+        .join(User, User.id == cohort_trainees.c.user_id)
+        .where(cohort_trainees.c.cohort_id.in_(cohort_ids), User.organization_id == Cohort.organization_id)
+    )
+
+
 def cohort_trainee_ids(cohort_id: int) -> sa.Select:
     """The ids of a cohort's trainees who belong to the cohort's organization (dashboards and exports)."""
     return (

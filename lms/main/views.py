@@ -39,7 +39,7 @@ def staff_tiles(user) -> list[tuple[str, str, int | None]]:
     """The staff home page's tiles: every page the menu offers, with how many items wait where work queues up."""
     from lms.certificates.services import continuing_education_to_review
     from lms.practice.services import pending_count
-    from lms.roleplay.services import queue_counts
+    from lms.roleplay.queue import queue_counts
     from lms.templating import more_navigation_for, navigation_for
 
     waiting = {

@@ -39,7 +39,7 @@ from lms.models import (
     cohort_trainees,
     utcnow,
 )
-from lms.orgs.charts import Chart, bar_chart, line_chart
+from lms.charts import Chart, bar_chart, line_chart
 
 DEFAULT_STUCK_DAYS = 14
 FAILED_CHECKS_STUCK = 3

@@ -1,4 +1,5 @@
-"""Charts drawn on the server as SVG, each with the table that says the same thing.
+"""Charts drawn on the server as SVG, each with the table that says the same thing: the one chart
+module (the cohort dashboard and the rater agreement page both draw with it).
 
 Pure functions: no Flask, no database. The SVG is an image with a name (`role="img"`,
 `<title>` and `<desc>` referenced by `aria-labelledby`); the table rows are what a screen
@@ -14,6 +15,7 @@ TEXT = "#1d2624"
 MUTED = "#4f5d5a"
 GRID = "#d5dcda"
 SERIES_COLOURS = ("#1f6f6b", "#8a4b08", "#1d4a86")
+FLAGGED = "#a4262c"
 SERIES_DASHES = ("", "6 4", "2 3")
 FONT = 'font-family="system-ui, sans-serif"'
 
@@ -73,7 +75,7 @@ def _wrap(text: str, width: int, lines: int = 2) -> list[str]:
 
 def _open_svg(chart_id: str, title: str, summary: str, width: int, height: int) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'class="chart-svg" {FONT} font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -94,8 +96,12 @@ def bar_chart(
     summary: str = "",
     extra_columns: Sequence[tuple[str, Sequence[str]]] = (),
     reference: tuple[float, str] | None = None,
+    flagged: Sequence[bool] = (),
 ) -> Chart:
-    """Horizontal bars, one per item (long labels stay readable); None draws no bar and says “–”."""
+    """Horizontal bars, one per item (long labels stay readable); None draws no bar and says “–”.
+
+    `reference` draws a dashed line at a value (a target, a threshold); `flagged` marks the bars to look at
+    (another colour, class "bar flagged", and a ⚑ after the value)."""
     label_width, bar_width, top = 180, 270, 24
     labels = [_wrap(label, 26) for label, _ in items]
     row_height = 34 if any(len(lines) > 1 for lines in labels) else 26
@@ -129,10 +135,12 @@ def bar_chart(
             parts.append(f'<text x="{label_width + 4}" y="{middle + 4:.1f}" fill="{MUTED}">–</text>')
             continue
         length = bar_width * max(0.0, min(value / axis_max, 1.0)) if axis_max else 0
+        flag = index < len(flagged) and flagged[index]
+        css, colour = ("bar flagged", FLAGGED) if flag else ("bar", SERIES_COLOURS[0])
         parts.append(f'<rect x="{label_width}" y="{middle - 8:.1f}" width="{length:.1f}" height="16" '
-                     f'rx="3" fill="{SERIES_COLOURS[0]}"/>')
+                     f'rx="3" class="{css}" fill="{colour}"/>')
         parts.append(f'<text x="{label_width + length + 6:.1f}" y="{middle + 4:.1f}" fill="{TEXT}">'
-                     f'{escape(_fmt(value, unit, digits))}</text>')
+                     f'{escape(_fmt(value, unit, digits))}{" ⚑" if flag else ""}</text>')
     parts.append("</svg>")
     headers = [label_header, value_header, *[header for header, _ in extra_columns]]
     rows = [
