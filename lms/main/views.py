@@ -27,7 +27,7 @@ def dashboard():
 
 def staff_dashboard():
     """Supervisors, organization administrators and administrators: their cohorts with completion."""
-    from lms.orgs.dashboards import cohort_summaries
+    from lms.orgs.dashboard_queries import cohort_summaries
     from lms.orgs.services import visible_cohorts
 
     cohorts = visible_cohorts(current_user)

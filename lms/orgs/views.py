@@ -18,7 +18,7 @@ from lms.extensions import db, limiter
 from lms.inputs import bounded_int
 from lms.mail import send_mail
 from lms.models import Cohort, CourseVersion, Invitation, Organization, Role, User, utcnow
-from lms.orgs import dashboards, exports, invitations, services
+from lms.orgs import dashboard_queries, dashboards, exports, invitations, services
 from lms.orgs.forms import (
     AcceptInvitationForm,
     ActionForm,
@@ -333,7 +333,7 @@ def accept(token: str):
 @role_required(*STAFF)
 def cohorts():
     visible = services.visible_cohorts(current_user)
-    summaries = dashboards.cohort_summaries(visible)
+    summaries = dashboard_queries.cohort_summaries(visible)
     organization = _organization_or_none() if current_user.role in MANAGERS else None
     return render_template("orgs/cohorts.html", summaries=summaries, organization=organization,
                            can_create=current_user.role in MANAGERS)
