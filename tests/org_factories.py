@@ -175,9 +175,9 @@ def add_org_trainees(cohort, version: CourseVersion, count: int, *, grader: User
                            "created_at": now - timedelta(days=5), "released_at": now - timedelta(days=5)})
             if n % 4 == 0 and second_grader is not None:
                 second = dict(levels, listening=levels["listening"] if n % 8 else max(1, levels["listening"] - 1))
-                grades.append({"submission_id": s["id"], "grader_id": second_grader.id, "kind": "second", "levels": second,
-                               "comments": {}, "feedback": "", "total": sum(second.values()), "passed": True,
-                               "created_at": now - timedelta(days=4)})
+                grades.append({"submission_id": s["id"], "grader_id": second_grader.id, "kind": "second",
+                               "levels": second, "comments": {}, "feedback": "", "total": sum(second.values()),
+                               "passed": True, "created_at": now - timedelta(days=4)})
         db.session.execute(sa.insert(Grade), grades)
     db.session.flush()
     return [u["id"] for u in users]

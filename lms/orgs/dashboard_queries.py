@@ -125,7 +125,8 @@ def _checks(scope: CourseScope) -> list[CheckAttempts]:
     passed_sum = sa.func.sum(sa.case((QuizAttempt.passed.is_(True), 1), else_=0))
     failed_sum = sa.func.sum(sa.case((QuizAttempt.passed.is_(False), 1), else_=0))
     return _rows(
-        sa.select(QuizAttempt.enrolment_id, Quiz.module_id, passed_sum, failed_sum, sa.func.max(QuizAttempt.submitted_at))
+        sa.select(QuizAttempt.enrolment_id, Quiz.module_id, passed_sum, failed_sum,
+                  sa.func.max(QuizAttempt.submitted_at))
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .where(QuizAttempt.enrolment_id.in_(sa.select(scope.enrolments)), QuizAttempt.submitted_at.is_not(None))
         .group_by(QuizAttempt.enrolment_id, Quiz.module_id), CheckAttempts)

@@ -8,11 +8,13 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import Conflict, DomainError, NotAllowed
+from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.models import (
     Cohort,
@@ -42,7 +44,7 @@ def find_organization(name: str) -> Organization | None:
 
 # Organizations (administrators) -------------------------------------------------------------
 
-DUPLICATE_ORGANIZATION = "Another organization already uses this name or invitation code."
+DUPLICATE_ORGANIZATION = _l("Another organization already uses this name or invitation code.")
 
 
 def create_organization(name: str, *, invite_code: str | None = None, actor: User | None = None) -> Organization:
@@ -52,7 +54,7 @@ def create_organization(name: str, *, invite_code: str | None = None, actor: Use
             db.session.add(organization)
             db.session.flush()
     except IntegrityError as error:
-        raise DomainError(DUPLICATE_ORGANIZATION, field="name") from error
+        raise Conflict(str(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.created", actor=actor, subject=organization, name=organization.name)
     return organization
 
@@ -67,7 +69,7 @@ def update_organization(organization: Organization, *, name: str, invite_code: s
             db.session.flush()
     except IntegrityError as error:
         db.session.refresh(organization)
-        raise DomainError(DUPLICATE_ORGANIZATION, field="name") from error
+        raise Conflict(str(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.updated", actor=actor, subject=organization, before=before,
                  after={"name": organization.name, "invite_code": organization.invite_code})
     return organization
@@ -132,7 +134,7 @@ def cohort_member_counts(cohort_ids: Iterable[int]) -> dict[int, tuple[int, int]
 
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
-        raise DomainError("The end date must be on or after the start date.", field="ends_on")
+        raise InvalidInput(_("The end date must be on or after the start date."), field="ends_on")
 
 
 def create_cohort(organization: Organization, *, name: str, starts_on: date | None, ends_on: date | None,
@@ -144,7 +146,7 @@ def create_cohort(organization: Organization, *, name: str, starts_on: date | No
             db.session.add(cohort)
             db.session.flush()
     except IntegrityError as error:
-        raise DomainError("This organization already has a cohort with that name.", field="name") from error
+        raise Conflict(_("This organization already has a cohort with that name."), field="name") from error
     audit.record("cohort.created", actor=actor, subject=cohort, name=cohort.name,
                  organization_id=organization.id)
     return cohort
@@ -159,7 +161,7 @@ def update_cohort(cohort: Cohort, *, name: str, starts_on: date | None, ends_on:
             db.session.flush()
     except IntegrityError as error:
         db.session.refresh(cohort)
-        raise DomainError("This organization already has a cohort with that name.", field="name") from error
+        raise Conflict(_("This organization already has a cohort with that name."), field="name") from error
     audit.record("cohort.updated", actor=actor, subject=cohort, name=cohort.name)
     return cohort
 
@@ -183,7 +185,8 @@ def set_supervisors(cohort: Cohort, supervisors: list[User], *, actor: User | No
     """Make `supervisors` exactly the cohort's supervisors."""
     for supervisor in supervisors:
         if supervisor.role != Role.SUPERVISOR or supervisor.organization_id != cohort.organization_id:
-            raise DomainError(f"{supervisor.name} is not a supervisor of this organization.", field="supervisors")
+            raise InvalidInput(_("%(name)s is not a supervisor of this organization.", name=supervisor.name),
+                               field="supervisors")
     before = sorted(user.id for user in cohort.supervisors)
     cohort.supervisors = list(supervisors)
     db.session.flush()
@@ -196,8 +199,8 @@ def cohort_trainee_ids(cohort_id: int) -> set[int]:
     return set(db.session.scalars(sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort_id)))
 
 
-TRAINEES_ADDED_MEANWHILE = ("Someone else added some of these trainees to the cohort at the same moment, so nothing "
-                            "was changed. Check the cohort's list and add whoever is still missing.")
+TRAINEES_ADDED_MEANWHILE = _l("Someone else added some of these trainees to the cohort at the same moment, so "
+                              "nothing was changed. Check the cohort's list and add whoever is still missing.")
 
 
 def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = None) -> int:
@@ -206,7 +209,8 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
     added = []
     for trainee in trainees:
         if trainee.role != Role.TRAINEE or trainee.organization_id != cohort.organization_id:
-            raise DomainError(f"{trainee.name} is not a trainee of this organization.", field="trainees")
+            raise InvalidInput(_("%(name)s is not a trainee of this organization.", name=trainee.name),
+                               field="trainees")
         if trainee.id not in present:
             added.append(trainee.id)
             present.add(trainee.id)
@@ -216,7 +220,7 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
                 db.session.execute(sa.insert(cohort_trainees),
                                    [{"cohort_id": cohort.id, "user_id": uid} for uid in added])
         except IntegrityError:
-            raise Conflict(TRAINEES_ADDED_MEANWHILE) from None
+            raise Conflict(str(TRAINEES_ADDED_MEANWHILE)) from None
         db.session.expire(cohort, ["trainees"])
         audit.record("cohort.trainees_added", actor=actor, subject=cohort, user_ids=added)
     return len(added)
@@ -284,11 +288,11 @@ def _check_may_change(user: User, actor: User | None) -> None:
     if actor is None:
         return
     if actor.id == user.id:
-        raise NotAllowed("You cannot change your own account this way.")
+        raise NotAllowed(_("You cannot change your own account this way."))
     if actor.role == Role.ADMIN:
         return
     if actor.role != Role.ORG_ADMIN or user.organization_id != actor.organization_id or user.role == Role.ADMIN:
-        raise NotAllowed("You can only change accounts of your own organization.")
+        raise NotAllowed(_("You can only change accounts of your own organization."))
 
 
 def deactivate_user(user: User, *, actor: User | None = None) -> None:
@@ -304,7 +308,7 @@ def deactivate_user(user: User, *, actor: User | None = None) -> None:
 def reactivate_user(user: User, *, actor: User | None = None) -> None:
     _check_may_change(user, actor)
     if user.erased_at is not None:
-        raise DomainError("An erased account cannot be reactivated.")
+        raise NotEligible(_("An erased account cannot be reactivated."))
     if user.active:
         return
     user.active = True
