@@ -158,17 +158,20 @@ def can_view_progress(user, trainee) -> bool:
     )
 
 
+def supervised_cohort_ids(supervisor) -> sa.Select:
+    """The ids of the cohorts `supervisor` is assigned to that belong to their organization, as a query."""
+    return (
+        sa.select(cohort_supervisors.c.cohort_id)
+        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
+        .where(cohort_supervisors.c.user_id == supervisor.id, Cohort.organization_id == supervisor.organization_id)
+    )
+
+
 def supervises_cohort(supervisor, cohort_id: int) -> bool:
     """Whether `supervisor` is assigned to the cohort `cohort_id`, and it belongs to their organization."""
     if supervisor.organization_id is None:
         return False
-    query = (
-        sa.select(sa.literal(1))
-        .select_from(cohort_supervisors)
-        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
-        .where(cohort_supervisors.c.cohort_id == cohort_id, cohort_supervisors.c.user_id == supervisor.id,
-               Cohort.organization_id == supervisor.organization_id)
-    )
+    query = supervised_cohort_ids(supervisor).where(cohort_supervisors.c.cohort_id == cohort_id).limit(1)
     return db.session.execute(query).first() is not None
 
 

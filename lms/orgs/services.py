@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.auth import permissions
 from lms.auth.sessions import end_all_sessions
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
@@ -103,10 +104,8 @@ def visible_cohorts_query(user: User) -> sa.Select:
         return query
     if user.role == Role.ORG_ADMIN and user.organization_id is not None:
         return query.where(Cohort.organization_id == user.organization_id)
-    if user.role == Role.SUPERVISOR:
-        return query.join(cohort_supervisors, cohort_supervisors.c.cohort_id == Cohort.id).where(
-            cohort_supervisors.c.user_id == user.id
-        )
+    if user.role == Role.SUPERVISOR and user.organization_id is not None:
+        return query.where(Cohort.id.in_(permissions.supervised_cohort_ids(user)))
     return query.where(sa.false())
 
 
@@ -265,13 +264,13 @@ def enrol_cohort(cohort: Cohort, course_version: CourseVersion, *, actor: User |
     """
     from lms.learning.services import enrol
 
+    members = permissions.cohort_trainee_ids(cohort.id)  # a membership left over from a move enrols nobody
     already = set(db.session.scalars(
         sa.select(Enrolment.user_id)
-        .join(cohort_trainees, cohort_trainees.c.user_id == Enrolment.user_id)
-        .where(cohort_trainees.c.cohort_id == cohort.id, Enrolment.course_id == course_version.course_id)
+        .where(Enrolment.user_id.in_(members), Enrolment.course_id == course_version.course_id)
     ))
     enrolled = 0
-    for trainee in cohort_trainees_list(cohort):
+    for trainee in list(db.session.scalars(sa.select(User).where(User.id.in_(members)).order_by(User.name))):
         if trainee.id in already or not trainee.active or trainee.erased_at is not None:
             continue
         enrol(trainee, course_version, enrolled_by=actor)
