@@ -9,7 +9,6 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -45,7 +44,8 @@ def find_organization(name: str) -> Organization | None:
 
 # Organizations (administrators) -------------------------------------------------------------
 
-DUPLICATE_ORGANIZATION = _l("Another organization already uses this name or invitation code.")
+# Message ids: translated where raised, `_(DUPLICATE_ORGANIZATION)`; tests compare with the English text.
+DUPLICATE_ORGANIZATION = "Another organization already uses this name or invitation code."
 
 
 def create_organization(name: str, *, invite_code: str | None = None, actor: User | None = None) -> Organization:
@@ -55,7 +55,7 @@ def create_organization(name: str, *, invite_code: str | None = None, actor: Use
             db.session.add(organization)
             db.session.flush()
     except IntegrityError as error:
-        raise Conflict(str(DUPLICATE_ORGANIZATION), field="name") from error
+        raise Conflict(_(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.created", actor=actor, subject=organization, name=organization.name)
     return organization
 
@@ -70,7 +70,7 @@ def update_organization(organization: Organization, *, name: str, invite_code: s
             db.session.flush()
     except IntegrityError as error:
         db.session.refresh(organization)
-        raise Conflict(str(DUPLICATE_ORGANIZATION), field="name") from error
+        raise Conflict(_(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.updated", actor=actor, subject=organization, before=before,
                  after={"name": organization.name, "invite_code": organization.invite_code})
     return organization
@@ -198,8 +198,8 @@ def cohort_trainee_ids(cohort_id: int) -> set[int]:
     return set(db.session.scalars(sa.select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id == cohort_id)))
 
 
-TRAINEES_ADDED_MEANWHILE = _l("Someone else added some of these trainees to the cohort at the same moment, so "
-                              "nothing was changed. Check the cohort's list and add whoever is still missing.")
+TRAINEES_ADDED_MEANWHILE = ("Someone else added some of these trainees to the cohort at the same moment, so nothing "
+                            "was changed. Check the cohort's list and add whoever is still missing.")
 
 
 def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = None) -> int:
@@ -219,7 +219,7 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
                 db.session.execute(sa.insert(cohort_trainees),
                                    [{"cohort_id": cohort.id, "user_id": uid} for uid in added])
         except IntegrityError:
-            raise Conflict(str(TRAINEES_ADDED_MEANWHILE)) from None
+            raise Conflict(_(TRAINEES_ADDED_MEANWHILE)) from None
         db.session.expire(cohort, ["trainees"])
         audit.record("cohort.trainees_added", actor=actor, subject=cohort, user_ids=added)
     return len(added)
