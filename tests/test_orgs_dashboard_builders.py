@@ -106,3 +106,9 @@ def test_rubric_chart_means_the_primary_grades_only():
               GradeFact(1, 11, "second", 8, {"listening": 1})]
     rows = rubric_chart(grades, RUBRICS).rows
     assert rows == [["Listening", "2.5", "2"], ["Safety", "–", "0"]]
+
+
+def test_course_percent_is_the_share_of_modules_passed():
+    from lms.orgs.dashboard_builders import course_percent
+
+    assert (course_percent(1, 3), course_percent(0, 0), course_percent(3, 3)) == (33, 0, 100)

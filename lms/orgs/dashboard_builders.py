@@ -136,7 +136,7 @@ class TraineeRow:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.modules_passed / self.modules_total) if self.modules_total else 0
+        return course_percent(self.modules_passed, self.modules_total)
 
     def touched(self, at: datetime | None) -> None:
         """Activity at `at` (None: nothing to add)."""
@@ -151,6 +151,11 @@ class ProgressGrid:
     check_totals: dict[int, list[int]]  # column position -> [attempts passed, attempts]
     modules_per_version: dict[int, int]
     waiting: int  # role-plays of enrolled trainees waiting for a grade (one per trainee and scenario)
+
+
+def course_percent(modules_passed: int, modules_total: int) -> int:
+    """Progress in a course: the share of its modules passed (the grid, the cohort list and the CSV export)."""
+    return round(100 * modules_passed / modules_total) if modules_total else 0
 
 
 def module_cell(steps: ModuleSteps) -> Cell:

@@ -41,6 +41,7 @@ from lms.orgs.dashboard_builders import (
     ProgressFacts,
     RoleplayCount,
     TraineeFact,
+    course_percent,
 )
 from lms.orgs.dashboard_charts import TURNAROUND_WEEKS, RubricFact, Turnaround
 from lms.roleplay.agreement_report import GradeFact
@@ -223,7 +224,7 @@ class CohortSummary:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.modules_passed / self.modules_total) if self.modules_total else 0
+        return course_percent(self.modules_passed, self.modules_total)
 
 
 def cohort_summaries(cohorts: list[Cohort]) -> list[CohortSummary]:
