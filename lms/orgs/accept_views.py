@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from lms.auth import sessions
 from lms.auth.permissions import public
+from lms.auth.services import EmailTaken
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.forms import show_refusal
@@ -33,6 +34,8 @@ def accept(token: str):
             user = invitations.accept_invitation(invitation, name=form.name.data, password=form.password.data)
         except DomainError as error:
             show_refusal(form, error)  # the name next to its field; an address taken meanwhile as a flash
+            if isinstance(error, EmailTaken):
+                flash(_("Log in, or reset your password if you forgot it."), "info")
         else:
             sessions.log_in(user)
             db.session.commit()

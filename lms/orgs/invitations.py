@@ -314,16 +314,12 @@ def find_invitation(token: str) -> Invitation | None:
 
 def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
     """Create the account, join the cohort, and spend the invitation."""
-    from lms.auth.services import EmailTaken, create_user
+    from lms.auth.services import create_user
 
     if invitation.accepted_at is not None or invitation.expires_at < utcnow():
         raise NotEligible(_("This invitation has already been used or has expired."))
-    try:
-        user = create_user(email=invitation.email, name=name, password=password, role=Role(invitation.role),
-                           organization=invitation.organization)
-    except EmailTaken:  # the address got an account in the meantime
-        raise Conflict(_("An account with this email address already exists. Log in, or reset your password if "
-                         "you forgot it.")) from None
+    user = create_user(email=invitation.email, name=name, password=password, role=Role(invitation.role),
+                       organization=invitation.organization)
     if invitation.cohort_id is not None:
         table = cohort_supervisors if invitation.role == Role.SUPERVISOR else cohort_trainees
         if invitation.role in {Role.SUPERVISOR, Role.TRAINEE}:
