@@ -96,13 +96,15 @@ def course_parts(version: CourseVersion) -> list[dict]:
     return parts
 
 
-def add_org_trainees(cohort, version: CourseVersion, count: int, *, grader: User, start: int = 0) -> list[int]:
+def add_org_trainees(cohort, version: CourseVersion, count: int, *, grader: User, start: int = 0,
+                     second_grader: User | None = None) -> list[int]:
     """Bulk-insert `count` trainees into `cohort`, enrolled in `version`, with varied progress:
 
     every trainee has read the lessons of module 1; two in three passed it (quiz, role-play graded,
     some second-marked) and the third stopped a month ago after failing its check; every fifth of
     those who passed failed module 2's check three times; every seventh has a role-play waiting for a
-    grade; every tenth completed the course.
+    grade; every tenth completed the course. The blind second marks are by `second_grader` (a rater
+    compared with themself is no agreement: without one, no second marks are made).
     """
     now = utcnow()
     parts = course_parts(version)
@@ -171,11 +173,11 @@ def add_org_trainees(cohort, version: CourseVersion, count: int, *, grader: User
             grades.append({"submission_id": s["id"], "grader_id": grader.id, "kind": "primary", "levels": levels,
                            "comments": {}, "feedback": "", "total": sum(levels.values()), "passed": True,
                            "created_at": now - timedelta(days=5), "released_at": now - timedelta(days=5)})
-            if n % 4 == 0:
+            if n % 4 == 0 and second_grader is not None:
                 second = dict(levels, listening=levels["listening"] if n % 8 else max(1, levels["listening"] - 1))
-                grades.append({"submission_id": s["id"], "grader_id": grader.id, "kind": "second", "levels": second,
-                               "comments": {}, "feedback": "", "total": sum(second.values()), "passed": True,
-                               "created_at": now - timedelta(days=4)})
+                grades.append({"submission_id": s["id"], "grader_id": second_grader.id, "kind": "second",
+                               "levels": second, "comments": {}, "feedback": "", "total": sum(second.values()),
+                               "passed": True, "created_at": now - timedelta(days=4)})
         db.session.execute(sa.insert(Grade), grades)
     db.session.flush()
     return [u["id"] for u in users]

@@ -77,7 +77,7 @@ def test_a_failed_commit_keeps_the_evidence_of_a_removed_activity(app, db, peopl
 
 
 def test_a_failed_commit_keeps_recordings_past_their_retention(app, db, record):
-    from lms.roleplay.services import purge_recordings
+    from lms.roleplay.retention import purge_recordings
 
     _, rec = record
     recording = next(path for path in rec["files"] if path.parent.name == "recordings")

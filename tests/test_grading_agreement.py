@@ -3,7 +3,7 @@ supervisors, checked against a hand computation; and the same code on AnnoMI's d
 
 import pytest
 
-from lms.roleplay import services
+from lms.roleplay import agreement_report
 from tests import factories
 from tests.conftest import SHARED
 
@@ -40,7 +40,7 @@ def double_marked(db, people):
 
 
 def test_agreement_report_matches_the_hand_computation(app, db, people, double_marked):
-    report = services.agreement_report(people["supervisor"])
+    report = agreement_report.agreement_report(people["supervisor"])
     rows = {row.key: row for row in report.by_criterion}
     assert (rows["listening"].kappa, rows["listening"].percent, rows["listening"].n) == (0.333, 50.0, 4)
     assert (rows["confidentiality"].kappa, rows["confidentiality"].percent) == (1.0, 100.0)
@@ -79,7 +79,7 @@ def test_calibration_grades_count_towards_agreement_with_the_reference(db, peopl
     factories.make_grade(submission, people["supervisor"], {"listening": 3})
     factories.make_grade(submission, people["other_supervisor"], {"listening": 2}, kind="calibration")
     db.session.commit()
-    pairs, _ = services.rating_pairs(people["admin"])
+    pairs, _ = agreement_report.rating_pairs(people["admin"])
     assert [(p.level_a, p.level_b, p.source) for p in pairs] == [(3, 2, "calibration")]
 
 

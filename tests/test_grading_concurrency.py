@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms.errors import AlreadyGraded
 from lms.extensions import db as _db
 from lms.models import Grade, Submission, SubmissionState, User
-from lms.roleplay import services
+from lms.roleplay import grading, submissions
 from tests import factories
 from tests.concurrency import race_two_writers
 from tests.conftest import is_postgres
@@ -29,9 +29,9 @@ def race(db, people):
 
 
 def grade(submission_id: int, grader_id: int, levels: dict) -> Grade:
-    submission = services.get_submission(submission_id)
+    submission = submissions.get_submission(submission_id)
     grader = _db.session.get(User, grader_id)
-    return services.grade_submission(submission, grader, services.Scores(levels, {}, ""))
+    return grading.grade_submission(submission, grader, grading.Scores(levels, {}, ""))
 
 
 @pytest.mark.skipif(not is_postgres(), reason="two overlapping transactions need PostgreSQL (set TEST_DATABASE_URL)")

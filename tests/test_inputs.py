@@ -189,7 +189,7 @@ def test_autosave_refuses_deeply_nested_json_with_a_400(client, db, people, auth
 
 
 def test_autosave_refuses_a_body_that_is_too_large_even_when_chunked(client, db, people, auth, draft):
-    from lms.roleplay.views import AUTOSAVE_MAX_BYTES
+    from lms.roleplay.attempt_views import AUTOSAVE_MAX_BYTES
 
     auth.login(people["trainee"])
     body = b'{"replies": ["' + b"x" * AUTOSAVE_MAX_BYTES + b'"]}'

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lms.orgs.charts import _nice_max, bar_chart, line_chart
+from lms.charts import _nice_max, bar_chart, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

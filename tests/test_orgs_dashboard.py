@@ -31,7 +31,7 @@ class StatementCounter:
 def cohort_data(db, people):
     version = make_org_course(modules=3)
     cohort = people["cohort"]
-    add_org_trainees(cohort, version, 20, grader=people["supervisor"])
+    add_org_trainees(cohort, version, 20, grader=people["supervisor"], second_grader=people["other_supervisor"])
     db.session.commit()
     return version, cohort
 
@@ -41,8 +41,9 @@ def test_supervisor_dashboard_query_count_is_the_same_for_20_and_2000_trainees(c
     version = make_org_course(modules=3)
     small = factories.make_cohort(people["org"], supervisors=[supervisor], name="Small")
     large = factories.make_cohort(people["org"], supervisors=[supervisor], name="Large")
-    add_org_trainees(small, version, 20, grader=supervisor)
-    add_org_trainees(large, version, 2000, grader=supervisor, start=20)
+    second = people["other_supervisor"]
+    add_org_trainees(small, version, 20, grader=supervisor, second_grader=second)
+    add_org_trainees(large, version, 2000, grader=supervisor, start=20, second_grader=second)
     db.session.commit()
     auth.login(supervisor)
     client.get(f"/org/cohorts/{small.id}")  # warm up: the first request compiles templates

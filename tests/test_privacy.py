@@ -200,7 +200,8 @@ def seed_every_kind_of_personal_text(app, db, people, trainee, record):
     from lms.continuing.services import delete_continuing_education, log_continuing_education
     from lms.mail import send_mail
     from lms.models import ContinuingEducation, Grade, SupervisedHours
-    from lms.roleplay.services import Scores, correct_grade, criteria_for
+    from lms.roleplay.grading import Scores, correct_grade
+    from lms.roleplay.submissions import criteria_for
 
     m = MARKERS
     submission = record["submission"]

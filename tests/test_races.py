@@ -19,7 +19,7 @@ from lms.extensions import db as _db
 from lms.models import Cohort, Role, Scenario, Submission, User, cohort_trainees
 from lms.orgs import invitations
 from lms.orgs import services as org_services
-from lms.roleplay import services as roleplay_services
+from lms.roleplay import attempts as roleplay_attempts
 from lms.roleplay.uploads import StoredRecording
 from tests import factories
 from tests.concurrency import race_two_writers
@@ -172,7 +172,7 @@ def recorded_scenario(db, people):
 def test_a_recording_uploaded_twice_at_once_gets_a_message_and_keeps_no_stray_file(
         app, client, db, people, auth, recorded_scenario, monkeypatch):
     trainee = people["trainee"]
-    _meanwhile(monkeypatch, roleplay_services, "attempts_for", lambda: factories.make_submission(
+    _meanwhile(monkeypatch, roleplay_attempts, "attempts_for", lambda: factories.make_submission(
         trainee, recorded_scenario, kind="recorded", recording_path="recordings/other.webm"))
     auth.login(trainee)
     response = client.post(f"/roleplays/{recorded_scenario.id}/recording", follow_redirects=True,
@@ -197,7 +197,7 @@ def test_two_recording_uploads_at_once_on_postgresql(app, db, people, recorded_s
             stored.append(path)
             return StoredRecording(path=path, mimetype="video/webm", size=4)
 
-        return roleplay_services.submit_recording(_db.session.get(User, trainee_id), _db.session.get(
+        return roleplay_attempts.submit_recording(_db.session.get(User, trainee_id), _db.session.get(
             Scenario, scenario_id), store, data_dir=tmp_path, share=0)
 
     outcome = race_two_writers(app, upload, upload, refused=Conflict)
@@ -222,14 +222,14 @@ def _upload_with(tmp_path, trainee_id: int, scenario_id: int, name: str):
         (tmp_path / "recordings" / name).write_bytes(b"take")
         return StoredRecording(path=f"recordings/{name}", mimetype="video/webm", size=4)
 
-    return roleplay_services.submit_recording(_db.session.get(User, trainee_id), _db.session.get(
+    return roleplay_attempts.submit_recording(_db.session.get(User, trainee_id), _db.session.get(
         Scenario, scenario_id), store, data_dir=tmp_path, share=0)
 
 
 def test_an_empty_draft_taken_by_another_upload_meanwhile_is_refused(db, people, recorded_scenario, empty_draft,
                                                                      tmp_path, monkeypatch):
     draft_id = empty_draft.id
-    _meanwhile(monkeypatch, roleplay_services, "attempts_for", lambda: _db.session.execute(
+    _meanwhile(monkeypatch, roleplay_attempts, "attempts_for", lambda: _db.session.execute(
         sa.update(Submission).where(Submission.id == draft_id).values(state="submitted")
         .execution_options(synchronize_session=False)))  # another transaction: this one's copy still says draft
     with pytest.raises(Conflict) as refused:

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from lms.models import AuditEvent, Submission, SubmissionState
-from lms.roleplay import second_opinion, services
+from lms.roleplay import feedback as formative
+from lms.roleplay import second_opinion
 from tests import factories
 
 GOOD_REPLIES = [
@@ -255,7 +256,7 @@ def test_trainee_sees_waiting_message_but_no_grades_of_other_kinds(client, auth,
 
 
 def test_formative_feedback_payload_counts_against_the_course_targets(app, db):
-    feedback = services.formative_feedback(
+    feedback = formative.formative_feedback(
         ["What brings you here today?", "", "It sounds like this has been weighing on you."],
         {"reflections_per_question": 1.0, "max_advice": 0},
     )
@@ -283,10 +284,10 @@ def test_the_analyzer_reads_each_reply_against_the_scripted_persona_line(monkeyp
         seen["contexts"] = contexts
         return real(replies, targets, contexts=contexts)
 
-    real = services.analyze_transcript
-    monkeypatch.setattr(services, "analyze_transcript", fake)
+    real = formative.analyze_transcript
+    monkeypatch.setattr(formative, "analyze_transcript", fake)
     replies = ["What has this week been like?", "", "It sounds like it wore you down."]
-    services.formative_feedback(replies, {}, scenario.turns)
-    lines = services.persona_lines(scenario.turns)
+    formative.formative_feedback(replies, {}, scenario.turns)
+    lines = formative.persona_lines(scenario.turns)
     assert seen["contexts"] == [lines[0], lines[2] if len(lines) > 2 else None]
-    assert services.persona_lines([{"persona": ""}, "junk", {"hint": "x"}]) == [None, None, None]
+    assert formative.persona_lines([{"persona": ""}, "junk", {"hint": "x"}]) == [None, None, None]

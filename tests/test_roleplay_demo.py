@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from lms.demo import seed_demo
 from lms.models import Submission, SubmissionState, User
-from lms.roleplay import services
+from lms.roleplay import queue
 
 
 def test_demo_role_plays_wait_in_the_demo_supervisors_queue_and_are_seeded_once(db, courses):
@@ -21,8 +21,8 @@ def test_demo_role_plays_wait_in_the_demo_supervisors_queue_and_are_seeded_once(
     ]
     sam = db.session.scalar(sa.select(User).where(User.email == "supervisor@example.org"))
     alex = db.session.scalar(sa.select(User).where(User.email == "supervisor2@example.org"))
-    assert services.queue_counts(sam)["waiting"] == 2
-    assert services.queue_counts(alex)["waiting"] == 1
+    assert queue.queue_counts(sam)["waiting"] == 2
+    assert queue.queue_counts(alex)["waiting"] == 1
 
 
 def test_demo_without_synced_courses_adds_no_role_plays(db):

@@ -91,6 +91,34 @@ def supervised_trainee_ids(supervisor) -> sa.Select:
     )
 
 
+def supervisor_ids_of(trainee) -> sa.Select:
+    """The ids of the people who supervise `trainee`, as a query: the same rule as `supervised_trainee_ids`
+    read the other way (assigned to a cohort of the trainee, cohort and supervisor in the trainee's
+    organization)."""
+    supervisor = so.aliased(User)
+    return (
+        sa.select(cohort_supervisors.c.user_id)
+        .join(cohort_trainees, cohort_trainees.c.cohort_id == cohort_supervisors.c.cohort_id)
+        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
+        .join(supervisor, supervisor.id == cohort_supervisors.c.user_id)
+        .where(
+            cohort_trainees.c.user_id == trainee.id,
+            Cohort.organization_id == trainee.organization_id,
+            supervisor.organization_id == trainee.organization_id,
+        )
+    )
+
+
+def cohorts_trainee_ids(cohort_ids) -> sa.Select:
+    """(cohort id, trainee id) for several cohorts at once, by the rule of `cohort_trainee_ids`."""
+    return (
+        sa.select(cohort_trainees.c.cohort_id, cohort_trainees.c.user_id)
+        .join(Cohort, Cohort.id == cohort_trainees.c.cohort_id)
+        .join(User, User.id == cohort_trainees.c.user_id)
+        .where(cohort_trainees.c.cohort_id.in_(cohort_ids), User.organization_id == Cohort.organization_id)
+    )
+
+
 def cohort_trainee_ids(cohort_id: int) -> sa.Select:
     """The ids of a cohort's trainees who belong to the cohort's organization (dashboards and exports)."""
     return (
@@ -130,17 +158,20 @@ def can_view_progress(user, trainee) -> bool:
     )
 
 
+def supervised_cohort_ids(supervisor) -> sa.Select:
+    """The ids of the cohorts `supervisor` is assigned to that belong to their organization, as a query."""
+    return (
+        sa.select(cohort_supervisors.c.cohort_id)
+        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
+        .where(cohort_supervisors.c.user_id == supervisor.id, Cohort.organization_id == supervisor.organization_id)
+    )
+
+
 def supervises_cohort(supervisor, cohort_id: int) -> bool:
     """Whether `supervisor` is assigned to the cohort `cohort_id`, and it belongs to their organization."""
     if supervisor.organization_id is None:
         return False
-    query = (
-        sa.select(sa.literal(1))
-        .select_from(cohort_supervisors)
-        .join(Cohort, Cohort.id == cohort_supervisors.c.cohort_id)
-        .where(cohort_supervisors.c.cohort_id == cohort_id, cohort_supervisors.c.user_id == supervisor.id,
-               Cohort.organization_id == supervisor.organization_id)
-    )
+    query = supervised_cohort_ids(supervisor).where(cohort_supervisors.c.cohort_id == cohort_id).limit(1)
     return db.session.execute(query).first() is not None
 
 

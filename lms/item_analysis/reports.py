@@ -16,7 +16,7 @@ from lms.csv_export import to_csv
 from lms.item_analysis import statistics
 from lms.item_analysis.queries import AssessedItem
 from lms.item_analysis.statistics import Analysis, Flag, ItemStats
-from lms.orgs.charts import Chart, bar_chart
+from lms.charts import Chart, bar_chart
 
 MIN_ATTEMPTS = 5
 FLAG_LABELS = {

@@ -27,7 +27,7 @@ def dashboard():
 
 def staff_dashboard():
     """Supervisors, organization administrators and administrators: their cohorts with completion."""
-    from lms.orgs.dashboards import cohort_summaries
+    from lms.orgs.dashboard_queries import cohort_summaries
     from lms.orgs.services import visible_cohorts
 
     cohorts = visible_cohorts(current_user)
@@ -39,7 +39,7 @@ def staff_tiles(user) -> list[tuple[str, str, int | None]]:
     """The staff home page's tiles: every page the menu offers, with how many items wait where work queues up."""
     from lms.continuing.services import continuing_education_to_review
     from lms.practice.services import pending_count
-    from lms.roleplay.services import queue_counts
+    from lms.roleplay.queue import queue_counts
     from lms.templating import more_navigation_for, navigation_for
 
     waiting = {

@@ -24,6 +24,7 @@ from lms.models import (
     Role,
     User,
 )
+from lms.orgs.dashboard_builders import course_percent
 
 PROGRESS_HEADERS = [
     "trainee_id", "name", "email", "active", "course", "course_version", "enrolled_on",
@@ -60,7 +61,7 @@ def cohort_progress_rows(cohort: Cohort) -> list[list]:
         if course is None:
             rows.append([uid, name, email, active, "", "", "", "", "", "", "", ""])
             continue
-        percent = round(100 * (n_passed or 0) / n_total) if n_total else 0
+        percent = course_percent(n_passed or 0, n_total or 0)
         rows.append([uid, name, email, active, course, version, enrolled, n_passed or 0, n_total or 0, percent,
                      completed, last])
     return rows

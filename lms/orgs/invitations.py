@@ -12,11 +12,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms import audit
 from lms.csv_import import read_csv as read_csv_rows
-from lms.errors import DomainError, InvalidUpload
+from lms.errors import Conflict, InvalidInput, InvalidUpload, NotEligible
 from lms.extensions import db
 from lms.inputs import forbidden_characters
 from lms.models import Cohort, Invitation, Organization, Role, User, cohort_supervisors, cohort_trainees, utcnow
@@ -90,25 +91,81 @@ def read_csv(data: bytes | str) -> tuple[list[InviteRow], list[str]]:
     except InvalidUpload as error:
         return [], [error.message]
     if not table:
-        return [], ["The file is empty."]
+        return [], [_("The file is empty.")]
     header, *body = table
     columns = [_COLUMN_ALIASES.get(name.lower()) for name in header.cells]
     missing = [name for name in ("email", "name") if name not in columns]
     if missing:
         return [], [
-            "The first row must name the columns: email, name, and optionally role and cohort "
-            f"(missing: {', '.join(missing)})."
+            _("The first row must name the columns: email, name, and optionally role and cohort "
+              "(missing: %(missing)s).", missing=", ".join(missing))
         ]
     if len(body) > MAX_ROWS:
-        return [], [f"The file has more than {MAX_ROWS} people. Split it into smaller files."]
+        return [], [_("The file has more than %(n)d people. Split it into smaller files.", n=MAX_ROWS)]
     if not body:
-        return [], ["The file has a header row but no people."]
+        return [], [_("The file has a header row but no people.")]
     rows = []
     for row in body:
         record = {column: row.cells[i] for i, column in enumerate(columns) if column and i < len(row.cells)}
         rows.append(InviteRow(line=row.line, email=record.get("email", ""), name=record.get("name", ""),
                               role=record.get("role", ""), cohort=record.get("cohort", "")))
     return rows, []
+
+
+def _normalize_addresses(rows: list[InviteRow]) -> dict[int, str]:
+    """Each row's address, normalized (line number -> address); a row without a valid one gets a problem."""
+    normalized = {}
+    for row in rows:
+        row.problems = []
+        row.renews = False
+        try:
+            email = validate_email(row.email, check_deliverability=False).normalized
+            normalized[row.line] = normalize_email(email)
+            row.email = normalized[row.line]
+        except EmailNotValidError:
+            row.problems.append(_("“%(email)s” is not a valid email address.", email=row.email) if row.email
+                                else _("The email address is missing."))
+    return normalized
+
+
+def _name_problem(name: str) -> str | None:
+    if not name.strip():
+        return _("The name is missing.")
+    if len(name) > 120:
+        return _("The name is longer than 120 characters.")
+    if forbidden_characters(name, multiline=False):
+        return _("The name contains invisible control characters: remove them from the file.")
+    return None
+
+
+def _check_role_and_cohort(row: InviteRow, cohorts: dict[str, str], default_cohort: Cohort | None) -> None:
+    role = parse_role(row.role)
+    if role is None:
+        row.problems.append(_("Unknown role “%(role)s”: use trainee, supervisor or org_admin.", role=row.role))
+    else:
+        row.role = str(role)
+    if not row.cohort:
+        if default_cohort is not None:
+            row.cohort = default_cohort.name
+    elif row.cohort.lower() in cohorts:
+        row.cohort = cohorts[row.cohort.lower()]
+    else:
+        row.problems.append(_("Unknown cohort “%(cohort)s”: create it first, or leave the cell empty.",
+                              cohort=row.cohort))
+
+
+def _known_addresses(emails: set[str], organization: Organization) -> tuple[set[str], set[str]]:
+    """Of `emails`: those with an account, and those with a pending invitation to this organization."""
+    if not emails:
+        return set(), set()
+    existing = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+    pending = set(db.session.scalars(
+        sa.select(Invitation.email).where(
+            Invitation.email.in_(emails), Invitation.organization_id == organization.id,
+            Invitation.accepted_at.is_(None),
+        )
+    ))
+    return existing, pending
 
 
 def check_rows(rows: list[InviteRow], organization: Organization, *, default_cohort: Cohort | None = None
@@ -121,57 +178,23 @@ def check_rows(rows: list[InviteRow], organization: Organization, *, default_coh
         name.lower(): name
         for name in db.session.scalars(sa.select(Cohort.name).where(Cohort.organization_id == organization.id))
     }
-    normalized = {}
-    for row in rows:
-        row.problems = []
-        row.renews = False
-        try:
-            email = validate_email(row.email, check_deliverability=False).normalized
-            normalized[row.line] = normalize_email(email)
-            row.email = normalized[row.line]
-        except EmailNotValidError:
-            row.problems.append(f"“{row.email}” is not a valid email address." if row.email
-                                else "The email address is missing.")
-    emails = set(normalized.values())
-    existing = set()
-    pending = set()
-    if emails:
-        existing = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
-        pending = set(db.session.scalars(
-            sa.select(Invitation.email).where(
-                Invitation.email.in_(emails), Invitation.organization_id == organization.id,
-                Invitation.accepted_at.is_(None),
-            )
-        ))
+    normalized = _normalize_addresses(rows)
+    existing, pending = _known_addresses(set(normalized.values()), organization)
     first_seen: dict[str, int] = {}
     for row in rows:
-        if not row.name.strip():
-            row.problems.append("The name is missing.")
-        elif len(row.name) > 120:
-            row.problems.append("The name is longer than 120 characters.")
-        elif forbidden_characters(row.name, multiline=False):
-            row.problems.append("The name contains invisible control characters: remove them from the file.")
-        role = parse_role(row.role)
-        if role is None:
-            row.problems.append(f"Unknown role “{row.role}”: use trainee, supervisor or org_admin.")
-        else:
-            row.role = str(role)
-        if row.cohort:
-            if row.cohort.lower() in cohorts:
-                row.cohort = cohorts[row.cohort.lower()]
-            else:
-                row.problems.append(f"Unknown cohort “{row.cohort}”: create it first, or leave the cell empty.")
-        elif default_cohort is not None:
-            row.cohort = default_cohort.name
+        problem = _name_problem(row.name)
+        if problem:
+            row.problems.append(problem)
+        _check_role_and_cohort(row, cohorts, default_cohort)
         email = normalized.get(row.line)
         if email is None:
             continue
         if email in first_seen:
-            row.problems.append(f"Duplicate: this address is already on row {first_seen[email]}.")
+            row.problems.append(_("Duplicate: this address is already on row %(row)d.", row=first_seen[email]))
         else:
             first_seen[email] = row.line
         if email in existing:
-            row.problems.append("This person already has an account.")
+            row.problems.append(_("This person already has an account."))
         elif email in pending:
             row.renews = True
     return rows
@@ -196,13 +219,18 @@ def sign_rows(rows: list[InviteRow], *, organization_id: int, actor_id: int, sec
     return _serializer(secret_key).dumps(payload)
 
 
-def unsign_rows(token: str, *, organization_id: int, actor_id: int, secret_key: str) -> list[InviteRow] | None:
+def expired_check() -> InvalidInput:
+    return InvalidInput(_("This check has expired or was changed. Upload the file again."))
+
+
+def unsign_rows(token: str, *, organization_id: int, actor_id: int, secret_key: str) -> list[InviteRow]:
+    """The rows of a checked file, signed for this organization and person within the hour."""
     try:
         payload = _serializer(secret_key).loads(token, max_age=PREVIEW_MAX_AGE)
     except (SignatureExpired, BadSignature):
-        return None
+        raise expired_check() from None
     if payload.get("org") != organization_id or payload.get("by") != actor_id:
-        return None
+        raise expired_check()
     return [InviteRow(line=line, email=email, name=name, role=role, cohort=cohort)
             for line, email, name, role, cohort in payload["rows"]]
 
@@ -215,14 +243,14 @@ def invite(organization: Organization, *, email: str, name: str, role: Role | st
     try:
         email = normalize_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise DomainError("This is not a valid email address.", field="email") from error
+        raise InvalidInput(_("This is not a valid email address."), field="email") from error
     role = Role(role)
     if role not in INVITABLE_ROLES:
-        raise DomainError("Invite trainees, supervisors or organization administrators.", field="role")
+        raise InvalidInput(_("Invite trainees, supervisors or organization administrators."), field="role")
     if cohort is not None and cohort.organization_id != organization.id:
-        raise DomainError("This cohort belongs to another organization.", field="cohort")
+        raise InvalidInput(_("This cohort belongs to another organization."), field="cohort")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise DomainError("This person already has an account.", field="email")
+        raise Conflict(_("This person already has an account."), field="email")
     # A new invitation to the same address replaces a pending one: only the newest link works.
     db.session.execute(
         sa.delete(Invitation).where(
@@ -246,9 +274,9 @@ def invite(organization: Organization, *, email: str, name: str, role: Role | st
 
 def invite_rows(organization: Organization, rows: list[InviteRow], *, actor: User | None = None
                 ) -> list[tuple[Invitation, str]]:
-    """Invite every row of a checked, clean file. Raises DomainError if any row has a problem."""
+    """Invite every row of a checked, clean file. Raises InvalidInput if any row has a problem."""
     if not rows or any(not row.ok for row in rows):
-        raise DomainError("The file has problems: nothing was saved.")
+        raise InvalidInput(_("The file has problems: nothing was saved."))
     cohorts = {
         c.name: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.organization_id == organization.id))
     }
@@ -272,7 +300,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     from lms.auth.services import create_user
 
     if invitation.accepted_at is not None or invitation.expires_at < utcnow():
-        raise DomainError("This invitation has already been used or has expired.")
+        raise NotEligible(_("This invitation has already been used or has expired."))
     user = create_user(email=invitation.email, name=name, password=password, role=Role(invitation.role),
                        organization=invitation.organization)
     if invitation.cohort_id is not None:
@@ -286,7 +314,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
 
 def revoke_invitation(invitation: Invitation, *, actor: User | None = None) -> None:
     if invitation.accepted_at is not None:
-        raise DomainError("This invitation was already accepted.")
+        raise Conflict(_("This invitation was already accepted."))
     audit.record("invitation.revoked", actor=actor, subject=invitation, email=invitation.email)
     db.session.delete(invitation)
 

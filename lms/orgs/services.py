@@ -8,11 +8,13 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.auth import permissions
 from lms.auth.sessions import end_all_sessions
-from lms.errors import Conflict, DomainError, NotAllowed
+from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.models import (
     Cohort,
@@ -42,6 +44,7 @@ def find_organization(name: str) -> Organization | None:
 
 # Organizations (administrators) -------------------------------------------------------------
 
+# Message ids: translated where raised, `_(DUPLICATE_ORGANIZATION)`; tests compare with the English text.
 DUPLICATE_ORGANIZATION = "Another organization already uses this name or invitation code."
 
 
@@ -52,7 +55,7 @@ def create_organization(name: str, *, invite_code: str | None = None, actor: Use
             db.session.add(organization)
             db.session.flush()
     except IntegrityError as error:
-        raise DomainError(DUPLICATE_ORGANIZATION, field="name") from error
+        raise Conflict(_(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.created", actor=actor, subject=organization, name=organization.name)
     return organization
 
@@ -67,7 +70,7 @@ def update_organization(organization: Organization, *, name: str, invite_code: s
             db.session.flush()
     except IntegrityError as error:
         db.session.refresh(organization)
-        raise DomainError(DUPLICATE_ORGANIZATION, field="name") from error
+        raise Conflict(_(DUPLICATE_ORGANIZATION), field="name") from error
     audit.record("organization.updated", actor=actor, subject=organization, before=before,
                  after={"name": organization.name, "invite_code": organization.invite_code})
     return organization
@@ -101,10 +104,8 @@ def visible_cohorts_query(user: User) -> sa.Select:
         return query
     if user.role == Role.ORG_ADMIN and user.organization_id is not None:
         return query.where(Cohort.organization_id == user.organization_id)
-    if user.role == Role.SUPERVISOR:
-        return query.join(cohort_supervisors, cohort_supervisors.c.cohort_id == Cohort.id).where(
-            cohort_supervisors.c.user_id == user.id
-        )
+    if user.role == Role.SUPERVISOR and user.organization_id is not None:
+        return query.where(Cohort.id.in_(permissions.supervised_cohort_ids(user)))
     return query.where(sa.false())
 
 
@@ -132,7 +133,7 @@ def cohort_member_counts(cohort_ids: Iterable[int]) -> dict[int, tuple[int, int]
 
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
-        raise DomainError("The end date must be on or after the start date.", field="ends_on")
+        raise InvalidInput(_("The end date must be on or after the start date."), field="ends_on")
 
 
 def create_cohort(organization: Organization, *, name: str, starts_on: date | None, ends_on: date | None,
@@ -144,7 +145,7 @@ def create_cohort(organization: Organization, *, name: str, starts_on: date | No
             db.session.add(cohort)
             db.session.flush()
     except IntegrityError as error:
-        raise DomainError("This organization already has a cohort with that name.", field="name") from error
+        raise Conflict(_("This organization already has a cohort with that name."), field="name") from error
     audit.record("cohort.created", actor=actor, subject=cohort, name=cohort.name,
                  organization_id=organization.id)
     return cohort
@@ -159,7 +160,7 @@ def update_cohort(cohort: Cohort, *, name: str, starts_on: date | None, ends_on:
             db.session.flush()
     except IntegrityError as error:
         db.session.refresh(cohort)
-        raise DomainError("This organization already has a cohort with that name.", field="name") from error
+        raise Conflict(_("This organization already has a cohort with that name."), field="name") from error
     audit.record("cohort.updated", actor=actor, subject=cohort, name=cohort.name)
     return cohort
 
@@ -183,7 +184,8 @@ def set_supervisors(cohort: Cohort, supervisors: list[User], *, actor: User | No
     """Make `supervisors` exactly the cohort's supervisors."""
     for supervisor in supervisors:
         if supervisor.role != Role.SUPERVISOR or supervisor.organization_id != cohort.organization_id:
-            raise DomainError(f"{supervisor.name} is not a supervisor of this organization.", field="supervisors")
+            raise InvalidInput(_("%(name)s is not a supervisor of this organization.", name=supervisor.name),
+                               field="supervisors")
     before = sorted(user.id for user in cohort.supervisors)
     cohort.supervisors = list(supervisors)
     db.session.flush()
@@ -206,7 +208,8 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
     added = []
     for trainee in trainees:
         if trainee.role != Role.TRAINEE or trainee.organization_id != cohort.organization_id:
-            raise DomainError(f"{trainee.name} is not a trainee of this organization.", field="trainees")
+            raise InvalidInput(_("%(name)s is not a trainee of this organization.", name=trainee.name),
+                               field="trainees")
         if trainee.id not in present:
             added.append(trainee.id)
             present.add(trainee.id)
@@ -216,7 +219,7 @@ def add_trainees(cohort: Cohort, trainees: list[User], *, actor: User | None = N
                 db.session.execute(sa.insert(cohort_trainees),
                                    [{"cohort_id": cohort.id, "user_id": uid} for uid in added])
         except IntegrityError:
-            raise Conflict(TRAINEES_ADDED_MEANWHILE) from None
+            raise Conflict(_(TRAINEES_ADDED_MEANWHILE)) from None
         db.session.expire(cohort, ["trainees"])
         audit.record("cohort.trainees_added", actor=actor, subject=cohort, user_ids=added)
     return len(added)
@@ -261,13 +264,13 @@ def enrol_cohort(cohort: Cohort, course_version: CourseVersion, *, actor: User |
     """
     from lms.learning.services import enrol
 
+    members = permissions.cohort_trainee_ids(cohort.id)  # a membership left over from a move enrols nobody
     already = set(db.session.scalars(
         sa.select(Enrolment.user_id)
-        .join(cohort_trainees, cohort_trainees.c.user_id == Enrolment.user_id)
-        .where(cohort_trainees.c.cohort_id == cohort.id, Enrolment.course_id == course_version.course_id)
+        .where(Enrolment.user_id.in_(members), Enrolment.course_id == course_version.course_id)
     ))
     enrolled = 0
-    for trainee in cohort_trainees_list(cohort):
+    for trainee in list(db.session.scalars(sa.select(User).where(User.id.in_(members)).order_by(User.name))):
         if trainee.id in already or not trainee.active or trainee.erased_at is not None:
             continue
         enrol(trainee, course_version, enrolled_by=actor)
@@ -284,11 +287,11 @@ def _check_may_change(user: User, actor: User | None) -> None:
     if actor is None:
         return
     if actor.id == user.id:
-        raise NotAllowed("You cannot change your own account this way.")
+        raise NotAllowed(_("You cannot change your own account this way."))
     if actor.role == Role.ADMIN:
         return
     if actor.role != Role.ORG_ADMIN or user.organization_id != actor.organization_id or user.role == Role.ADMIN:
-        raise NotAllowed("You can only change accounts of your own organization.")
+        raise NotAllowed(_("You can only change accounts of your own organization."))
 
 
 def deactivate_user(user: User, *, actor: User | None = None) -> None:
@@ -304,7 +307,7 @@ def deactivate_user(user: User, *, actor: User | None = None) -> None:
 def reactivate_user(user: User, *, actor: User | None = None) -> None:
     _check_may_change(user, actor)
     if user.erased_at is not None:
-        raise DomainError("An erased account cannot be reactivated.")
+        raise NotEligible(_("An erased account cannot be reactivated."))
     if user.active:
         return
     user.active = True

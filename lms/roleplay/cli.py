@@ -77,7 +77,7 @@ def agreement_command(data):
 def purge_recordings_command(days):
     """Delete recordings RECORDING_RETENTION_DAYS after their final grade (the scores stay)."""
     from lms.models import utcnow
-    from lms.roleplay.services import purge_recordings
+    from lms.roleplay.retention import purge_recordings
 
     retention = days if days is not None else current_app.config["RECORDING_RETENTION_DAYS"]
     purged = purge_recordings(utcnow(), retention_days=retention, data_dir=current_app.config["DATA_DIR"])
@@ -93,7 +93,7 @@ def notify_waiting_command(force):
 
     from lms.mail import send_mail
     from lms.models import utcnow
-    from lms.roleplay.services import mark_waiting_notified, supervisors_with_waiting_items
+    from lms.roleplay.reminders import mark_waiting_notified, supervisors_with_waiting_items
 
     with current_app.test_request_context():
         from flask import url_for

@@ -8,7 +8,10 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.models import Course, CourseVersion, Module, Scenario, Submission, SubmissionState, User
-from lms.roleplay import rubric, services
+from lms.roleplay import rubric
+from lms.roleplay.attempts import save_draft, start_attempt, submit_attempt
+from lms.roleplay.grading import Scores, grade_submission
+from lms.roleplay.submissions import criteria_for, enrolment_for, gate_checks_for
 
 CORE_COURSE = "peer-specialist-core"
 FIRST_MEETING = "fd-first-meeting"
@@ -56,11 +59,11 @@ def _scenario(slug: str) -> Scenario | None:
 
 
 def _submit(trainee: User, scenario: Scenario, replies: list[str]) -> Submission | None:
-    if services.enrolment_for(trainee, scenario) is None:
+    if enrolment_for(trainee, scenario) is None:
         return None
-    submission = services.start_attempt(trainee, scenario)
-    services.save_draft(submission, replies[: len(scenario.turns)])
-    services.submit_attempt(submission, trainee, share=0.0)
+    submission = start_attempt(trainee, scenario)
+    save_draft(submission, replies[: len(scenario.turns)])
+    submit_attempt(submission, trainee, share=0.0)
     return submission
 
 
@@ -78,15 +81,15 @@ def seed_roleplays(people: dict[str, User]) -> None:
     if jordan is not None:
         first = _submit(jordan, scenario, FIRST_ATTEMPT)
         if first is not None:
-            levels = {criterion.id: 1 for criterion in services.criteria_for(scenario)}
+            levels = {criterion.id: 1 for criterion in criteria_for(scenario)}
             levels["listening"] = 2
-            services.grade_submission(first, supervisor, services.Scores(
+            grade_submission(first, supervisor, Scores(
                 levels=levels,
                 comments={"boundaries": "Suggesting a dose change is outside the peer role, whatever your "
                                         "own experience."},
                 feedback="You explained the peer role well at the start. Then validation slipped into "
                          "minimizing and advice; try reflecting the feeling before anything else.",
-                gates={check.id: rubric.NO_BREACH for check in services.gate_checks_for(scenario)},
+                gates={check.id: rubric.NO_BREACH for check in gate_checks_for(scenario)},
             ))
             db.session.flush()
             if first.state == SubmissionState.RESUBMIT:

@@ -7,8 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.forms import Form
+from lms.roleplay.attempts import MAX_REPLY_CHARS
+from lms.roleplay.grading import Scores
 from lms.roleplay.rubric import BREACH, LEVELS, NO_BREACH, Criterion
-from lms.roleplay.services import MAX_REPLY_CHARS, Scores
 
 
 class ActionForm(Form):

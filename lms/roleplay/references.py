@@ -17,7 +17,7 @@ from lms.errors import AlreadyGraded
 from lms.extensions import db
 from lms.models import CourseVersion, Module, ReferenceRating, Scenario, ScenarioReference, User
 from lms.roleplay import rubric
-from lms.roleplay.services import Scores, _decide_for
+from lms.roleplay.grading import Scores, decide_for
 
 
 def live_references() -> list[ScenarioReference]:
@@ -51,7 +51,7 @@ def rating_by(reference: ScenarioReference, grader: User) -> ReferenceRating | N
 
 def rate_reference(reference: ScenarioReference, grader: User, scores: Scores) -> ReferenceRating:
     """A supervisor's blind rating of a reference transcript: one per supervisor and reference."""
-    decision = _decide_for(reference.scenario, scores)
+    decision = decide_for(reference.scenario, scores)
     rating = ReferenceRating(reference_id=reference.id, grader_id=grader.id, levels=dict(scores.levels),
                              gates=dict(scores.gates), decision=decision.decision)
     try:

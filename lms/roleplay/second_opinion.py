@@ -6,15 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.extensions import db
-from lms.models import CourseVersion, Grade, Module, Scenario, Submission, SubmissionKind, SubmissionState, User
+from lms.models import Grade, Submission, SubmissionKind, SubmissionState, User
 from lms.roleplay.analyzer import LABELS, analyze_transcript, reported_accuracy
-from lms.roleplay.services import (
-    _in_scope,
-    effective_grade,
-    label_names,
-    persona_lines,
-    submission_options,
-)
+from lms.roleplay.feedback import label_names, persona_lines
+from lms.roleplay.submissions import effective_grade, in_course, in_scope, submission_options
 
 LISTENING = "listening"
 
@@ -70,14 +65,9 @@ def listening_rows(items: list[tuple[int, int, int, int]]) -> list[dict]:
 def listening_vs_analyzer(user: User, course_id: int | None = None) -> list[dict]:
     """The analyzer's counts on graded written role-plays in the user's scope, grouped by the listening score of
     the grade that counts."""
-    query = _in_scope(sa.select(Submission), user).where(
+    query = in_course(in_scope(sa.select(Submission), user).where(
         Submission.kind == SubmissionKind.WRITTEN, Submission.state != SubmissionState.DRAFT,
-        Submission.id.in_(sa.select(Grade.submission_id)))
-    if course_id:
-        query = query.where(Submission.scenario_id.in_(
-            sa.select(Scenario.id).join(Module, Module.id == Scenario.module_id)
-            .join(CourseVersion, CourseVersion.id == Module.course_version_id)
-            .where(CourseVersion.course_id == course_id)))
+        Submission.id.in_(sa.select(Grade.submission_id))), course_id)
     items = []
     for submission in db.session.scalars(query.options(*submission_options()).order_by(Submission.id)).unique():
         grade = effective_grade(submission)

@@ -24,7 +24,7 @@ def coordinator_with_cohorts():
     spring = factories.make_cohort(org, supervisors=[supervisor], name="Harbor Spring")
     autumn = factories.make_cohort(org, supervisors=[other], name="Harbor Autumn")
     version = make_org_course(modules=4, title="Peer Specialist Core (E2E)")
-    add_org_trainees(spring, version, 25, grader=supervisor)
+    add_org_trainees(spring, version, 25, grader=supervisor, second_grader=other)
     return {"admin": admin.email, "supervisor": supervisor.email, "spring": spring.id, "autumn": autumn.id}
 
 
@@ -118,5 +118,5 @@ def coordinator_with_cohorts_for_supervisor():
     spring = factories.make_cohort(org, supervisors=[supervisor], name="Bay Spring")
     autumn = factories.make_cohort(org, supervisors=[other], name="Bay Autumn")
     version = make_org_course(modules=3, title="Bay course (E2E)")
-    add_org_trainees(spring, version, 8, grader=supervisor)
+    add_org_trainees(spring, version, 8, grader=supervisor, second_grader=other)
     return {"supervisor": supervisor.email, "spring": spring.id, "autumn": autumn.id}

@@ -1,4 +1,5 @@
-"""Charts drawn on the server as SVG, each with the table that says the same thing.
+"""Charts drawn on the server as SVG, each with the table that says the same thing: the one chart
+module (the cohort dashboard and the rater agreement page both draw with it).
 
 Pure functions: no Flask, no database. The SVG is an image with a name (`role="img"`,
 `<title>` and `<desc>` referenced by `aria-labelledby`); the table rows are what a screen
@@ -14,6 +15,7 @@ TEXT = "#1d2624"
 MUTED = "#4f5d5a"
 GRID = "#d5dcda"
 SERIES_COLOURS = ("#1f6f6b", "#8a4b08", "#1d4a86")
+FLAGGED = "#a4262c"
 SERIES_DASHES = ("", "6 4", "2 3")
 FONT = 'font-family="system-ui, sans-serif"'
 
@@ -73,12 +75,45 @@ def _wrap(text: str, width: int, lines: int = 2) -> list[str]:
 
 def _open_svg(chart_id: str, title: str, summary: str, width: int, height: int) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'<svg viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'class="chart-svg" {FONT} font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
     ]
+
+
+def _reference_line(x: float, top: float, bottom: float, label: str) -> list[str]:
+    """A dashed vertical line across the bars (a target, a threshold) with its label above."""
+    return [
+        f'<line x1="{x:.1f}" y1="{top - 10}" x2="{x:.1f}" y2="{bottom}" stroke="{SERIES_COLOURS[1]}" '
+        f'stroke-width="2" stroke-dasharray="4 3"/>',
+        f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="{TEXT}">{escape(label)}</text>',
+    ]
+
+
+def _bar_label(lines: list[str], x: float, middle: float) -> str:
+    """A bar's label, right-aligned before the bar, on one or two lines centred on `middle`."""
+    first = middle + 4 - 7 * (len(lines) - 1)
+    spans = "".join(f'<tspan x="{x}" y="{first + 14 * n:.1f}">{escape(line)}</tspan>' for n, line in enumerate(lines))
+    return f'<text text-anchor="end" fill="{TEXT}">{spans}</text>'
+
+
+def _series_lines(number: int, name: str, coords: list[tuple[float, float]], left: int) -> list[str]:
+    """One series of a line chart: its polyline, its points and its legend row."""
+    colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
+    dash = SERIES_DASHES[number % len(SERIES_DASHES)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    parts = []
+    if len(coords) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+    parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in coords)
+    legend_y = 12 + 18 * number
+    parts.append(f'<line x1="{left}" y1="{legend_y}" x2="{left + 28}" y2="{legend_y}" stroke="{colour}" '
+                 f'stroke-width="2.5"{dash_attr}/>')
+    parts.append(f'<text x="{left + 36}" y="{legend_y + 4}" fill="{TEXT}">{escape(_truncate(name, 60))}</text>')
+    return parts
 
 
 def bar_chart(
@@ -94,8 +129,12 @@ def bar_chart(
     summary: str = "",
     extra_columns: Sequence[tuple[str, Sequence[str]]] = (),
     reference: tuple[float, str] | None = None,
+    flagged: Sequence[bool] = (),
 ) -> Chart:
-    """Horizontal bars, one per item (long labels stay readable); None draws no bar and says “–”."""
+    """Horizontal bars, one per item (long labels stay readable); None draws no bar and says “–”.
+
+    `reference` draws a dashed line at a value (a target, a threshold); `flagged` marks the bars to look at
+    (another colour, class "bar flagged", and a ⚑ after the value)."""
     label_width, bar_width, top = 180, 270, 24
     labels = [_wrap(label, 26) for label, _ in items]
     row_height = 34 if any(len(lines) > 1 for lines in labels) else 26
@@ -111,28 +150,22 @@ def bar_chart(
         parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="{MUTED}">'
                      f'{escape(_fmt(axis_max * i / 4, unit, digits))}</text>')
     if reference is not None:
-        ref_value, ref_label = reference
-        x = label_width + bar_width * min(ref_value / axis_max, 1)
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 10}" x2="{x:.1f}" y2="{bottom}" stroke="{SERIES_COLOURS[1]}" '
-                     f'stroke-width="2" stroke-dasharray="4 3"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="{TEXT}">{escape(ref_label)}</text>')
+        x = label_width + bar_width * min(reference[0] / axis_max, 1)
+        parts.extend(_reference_line(x, top, bottom, reference[1]))
     for index, ((_label, value), lines) in enumerate(zip(items, labels, strict=True)):
         y = top + index * row_height
         middle = y + row_height / 2
-        first = middle + 4 - 7 * (len(lines) - 1)
-        spans = "".join(
-            f'<tspan x="{label_width - 8}" y="{first + 14 * n:.1f}">{escape(line)}</tspan>'
-            for n, line in enumerate(lines)
-        )
-        parts.append(f'<text text-anchor="end" fill="{TEXT}">{spans}</text>')
+        parts.append(_bar_label(lines, label_width - 8, middle))
         if value is None:
             parts.append(f'<text x="{label_width + 4}" y="{middle + 4:.1f}" fill="{MUTED}">–</text>')
             continue
         length = bar_width * max(0.0, min(value / axis_max, 1.0)) if axis_max else 0
+        flag = index < len(flagged) and flagged[index]
+        css, colour = ("bar flagged", FLAGGED) if flag else ("bar", SERIES_COLOURS[0])
         parts.append(f'<rect x="{label_width}" y="{middle - 8:.1f}" width="{length:.1f}" height="16" '
-                     f'rx="3" fill="{SERIES_COLOURS[0]}"/>')
+                     f'rx="3" class="{css}" fill="{colour}"/>')
         parts.append(f'<text x="{label_width + length + 6:.1f}" y="{middle + 4:.1f}" fill="{TEXT}">'
-                     f'{escape(_fmt(value, unit, digits))}</text>')
+                     f'{escape(_fmt(value, unit, digits))}{" ⚑" if flag else ""}</text>')
     parts.append("</svg>")
     headers = [label_header, value_header, *[header for header, _ in extra_columns]]
     rows = [
@@ -183,23 +216,11 @@ def line_chart(
             parts.append(f'<text x="{x_at(index):.1f}" y="{base + 18}" text-anchor="{anchor}" fill="{MUTED}">'
                          f'{escape(label)}</text>')
     for number, (name, points) in enumerate(series):
-        colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
-        dash = SERIES_DASHES[number % len(SERIES_DASHES)]
         coords = [
             (x_at(i), base - plot_h * max(0.0, min(v / axis_max, 1.0)))
             for i, v in enumerate(points) if v is not None
         ]
-        if len(coords) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
-        for x, y in coords:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
-        legend_y = 12 + 18 * number
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<line x1="{left}" y1="{legend_y}" x2="{left + 28}" y2="{legend_y}" stroke="{colour}" '
-                     f'stroke-width="2.5"{dash_attr}/>')
-        parts.append(f'<text x="{left + 36}" y="{legend_y + 4}" fill="{TEXT}">{escape(_truncate(name, 60))}</text>')
+        parts.extend(_series_lines(number, name, coords, left))
     parts.append("</svg>")
     fmt = formatter or (lambda value: _fmt(value, unit, digits))
     headers = [x_header, *[name for name, _ in series]]
