@@ -11,6 +11,7 @@ from lms.models.certificates import (
     SupervisedHours,
     certificate_status,
 )
+from lms.models.ethics import EthicsSignature
 from lms.models.learning import (
     Course,
     CourseAsset,
@@ -26,6 +27,7 @@ from lms.models.learning import (
     Quiz,
     QuizAttempt,
 )
+from lms.models.live import Attendance, AttendanceStatus, LiveMakeUp, LiveSession
 from lms.models.orgs import ApiKey, Cohort, Invitation, Organization, cohort_supervisors, cohort_trainees
 from lms.models.roleplay import (
     Grade,
@@ -49,4 +51,5 @@ __all__ = [
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
     "certificate_status",
     "cohort_supervisors", "cohort_trainees", "utcnow",
+    "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
 ]
