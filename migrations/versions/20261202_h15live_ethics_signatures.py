@@ -35,6 +35,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ethics_signatures_course_id'), ['course_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ethics_signatures_user_id'), ['user_id'], unique=False)
 
+
 def downgrade():
     with op.batch_alter_table('ethics_signatures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ethics_signatures_user_id'))

@@ -75,6 +75,7 @@ def upgrade():
     with op.batch_alter_table('live_attendance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_attendance_user_id'), ['user_id'], unique=False)
 
+
 def downgrade():
     with op.batch_alter_table('live_attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_live_attendance_user_id'))
