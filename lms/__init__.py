@@ -185,6 +185,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/hours")
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from lms.ethics.views import bp as ethics_bp
+    from lms.live.views import bp as live_bp
+
+    app.register_blueprint(live_bp, url_prefix="/live")  # a trainee's sessions and calendar; /live/cohorts for staff
+    app.register_blueprint(ethics_bp, url_prefix="/ethics")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -194,3 +194,9 @@ def can_calibrate(user, submission) -> bool:
         and user.organization_id is not None
         and user.organization_id == submission.trainee.organization_id
     )
+
+
+def can_run_live_sessions(user, cohort) -> bool:
+    """A cohort's live sessions (scheduling, attendance, make-ups): the supervisors assigned to it, its
+    organization's administrators and administrators, the same people who see its dashboard."""
+    return can_view_cohort(user, cohort)
