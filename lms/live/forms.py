@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.forms import Form
 from lms.live import rules
@@ -30,7 +31,7 @@ class SessionForm(Form):
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[
         DataRequired(_l("Enter the date and time the session starts."))])
     duration = IntegerField(_l("Duration in minutes"), validators=[
-        DataRequired(_l("Enter the length of the session in minutes.")),
+        InputRequired(_l("Enter the length of the session in minutes.")),
         NumberRange(min=1, max=600, message=_l("Enter between 1 and 600 minutes."))])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)],
                         description=_l("The room and address, if the session is held in person."))
@@ -43,7 +44,7 @@ class MakeUpForm(Form):
     trainee = SelectField(_l("Trainee"), coerce=int, validate_choice=False)
     course = SelectField(_l("Course"), coerce=int, validate_choice=False)
     minutes = IntegerField(_l("Minutes made up"), validators=[
-        DataRequired(_l("Enter the minutes made up.")),
+        InputRequired(_l("Enter the minutes made up.")),
         NumberRange(min=1, max=600, message=_l("Enter between 1 and 600 minutes."))])
     reason = TextAreaField(_l("How the time was made up"), validators=[
         DataRequired(_l("Say how the time was made up.")), Length(max=1000)],
@@ -93,7 +94,7 @@ def attendance_form(trainees, *, duration: int, existing: dict):
         status = row.status if row else AttendanceStatus.PRESENT
         fields[f"status_{trainee.id}"] = SelectField(
             _l("Attendance of %(name)s", name=trainee.name), default=str(status),
-            choices=[(str(value), label) for value, label in STATUS_LABELS.items()])
+            choices=[SelectChoice(str(value), label) for value, label in STATUS_LABELS.items()])
         fields[f"minutes_{trainee.id}"] = IntegerField(
             _l("Minutes attended by %(name)s", name=trainee.name),
             default=row.minutes if row and status in rules.PARTIAL else None,

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import get_timezone, to_utc
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import can_run_live_sessions, role_required
 from lms.errors import DomainError
@@ -73,8 +74,8 @@ def cohorts():
 
 def _make_up_form(cohort: Cohort, trainees, versions) -> MakeUpForm:
     form = MakeUpForm()
-    form.trainee.choices = [(trainee.id, trainee.name) for trainee in trainees]
-    form.course.choices = [(version.course_id, version.title) for version in versions]
+    form.trainee.choices = [SelectChoice(trainee.id, trainee.name) for trainee in trainees]
+    form.course.choices = [SelectChoice(version.course_id, version.title) for version in versions]
     return form
 
 
@@ -115,12 +116,10 @@ def make_up(cohort_id: int):
 def _session_form() -> SessionForm:
     versions = services.live_course_versions()
     form = SessionForm()
-    form.course.choices = [(version.course_id, version.title) for version in versions]
-    modules = {_("No particular module"): [(0, _("A topic of its own"))]}
-    for version in versions:
-        modules[version.title] = [(module.id, f"{module.position}. {module.title}")
-                                  for module in version.modules if module.live_minutes > 0]
-    form.module.choices = modules
+    form.course.choices = [SelectChoice(version.course_id, version.title) for version in versions]
+    form.module.choices = [SelectChoice(0, _("None: a topic of its own"))] + [
+        SelectChoice(module.id, f"{module.position}. {module.title}", optgroup=version.title)
+        for version in versions for module in version.modules if module.live_minutes > 0]
     return form
 
 
