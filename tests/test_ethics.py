@@ -123,7 +123,8 @@ def _certificate(user, version) -> Certificate:
     certificate = Certificate(number=f"PSS-TEST-{user.id:04d}", user_id=user.id, course_id=version.course_id,
                               course_version_id=version.id, holder_name=user.name, course_title=version.title,
                               course_version_label=version.version, hours=40, issuer_name="Riverside",
-                              issued_on=date.today() - timedelta(days=700), expires_on=date.today() + timedelta(days=30),
+                              issued_on=date.today() - timedelta(days=700),
+                              expires_on=date.today() + timedelta(days=30),
                               status_list_index=user.id)
     factories.db.session.add(certificate)
     factories.db.session.flush()

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from lms.auth.permissions import role_required
 from lms.errors import DomainError
-from lms.ethics import services
 from lms.ethics import requirements as _ethics_requirement  # noqa: F401  registers the requirement provider
+from lms.ethics import services
 from lms.ethics.forms import SignatureForm
 from lms.extensions import db
 from lms.forms import show_refusal

@@ -4,8 +4,8 @@ from datetime import UTC
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import get_timezone, to_utc
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -142,7 +142,8 @@ def schedule(cohort_id: int):
             flash(_("The session was scheduled; the cohort's trainees see it on their live sessions page."),
                   "success")
             return redirect(url_for("live.cohort", cohort_id=cohort.id))
-    return render_template("live/schedule.html", cohort=cohort, form=form, timezone_name=str(get_timezone())), (400 if form.errors else 200)
+    return render_template("live/schedule.html", cohort=cohort, form=form, timezone_name=str(get_timezone())), (
+        400 if form.errors else 200)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
