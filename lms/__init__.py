@@ -185,10 +185,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/hours")
     app.register_blueprint(records_bp, url_prefix="/records")
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    from lms.ethics.views import bp as ethics_bp
-    from lms.live.views import bp as live_bp
+    from lms.live.views import bp as live_bp  # imported before ethics: requirements are listed in that order
 
     app.register_blueprint(live_bp, url_prefix="/live")  # a trainee's sessions and calendar; /live/cohorts for staff
+    from lms.ethics.views import bp as ethics_bp
+
     app.register_blueprint(ethics_bp, url_prefix="/ethics")
 
 

@@ -176,3 +176,13 @@ def test_the_shipped_core_course_asks_for_its_code_of_ethics(client, auth, peopl
     auth.login(people["trainee"])
     page = client.get(f"/ethics/{version.course.slug}").get_data(as_text=True)
     assert version.ethics_code["title"] in page and "self-determination" in page.lower()
+
+
+def test_the_renewal_notice_partial_links_to_the_new_version(app, people, ethics, db):
+    from flask import render_template_string
+
+    certificate = _certificate(people["trainee"], ethics["version"])
+    with app.test_request_context():
+        html = render_template_string('{% include "ethics/_renewal_notice.html" %}', certificate=certificate,
+                                      needs_signature=services.needs_signature_for_renewal(certificate))
+    assert "Sign the new version" in html and f"/ethics/{ethics['version'].course.slug}" in html

@@ -299,3 +299,11 @@ def test_the_demo_seeds_sessions_attendance_and_a_gap(app, people, db):
     seed_demo(demo_people, [people["cohort"]])  # once only
     assert db.session.scalar(sa.select(sa.func.count(LiveSession.id))) == 3
     assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) >= 1
+
+
+def test_a_row_inserted_by_a_concurrent_request_is_updated_not_duplicated(app, people, live, db):
+    first = factories.make_attendance(live["held"], people["trainee"], "absent")
+    row, previous = services._insert_attendance(live["held"], people["trainee"].id, "present", 60,
+                                                people["supervisor"])
+    assert row.id == first.id and previous == ("absent", 0)
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1

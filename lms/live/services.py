@@ -25,6 +25,7 @@ from lms.models import (
     Enrolment,
     LiveMakeUp,
     LiveSession,
+    Role,
     User,
     cohort_supervisors,
     cohort_trainees,
@@ -60,12 +61,12 @@ def cohorts_for_staff(user) -> list[Cohort]:
     """The cohorts whose live sessions `user` runs: all for an administrator, the organization's for its
     administrators, the assigned cohorts of their own organization for a supervisor."""
     query = sa.select(Cohort).options(so.joinedload(Cohort.organization)).order_by(Cohort.name)
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return list(db.session.scalars(query))
     if user.organization_id is None:
         return []
     query = query.where(Cohort.organization_id == user.organization_id)
-    if user.role == "supervisor":
+    if user.role == Role.SUPERVISOR:
         query = query.join(cohort_supervisors, cohort_supervisors.c.cohort_id == Cohort.id).where(
             cohort_supervisors.c.user_id == user.id)
     return list(db.session.scalars(query))
