@@ -307,3 +307,23 @@ def test_a_row_inserted_by_a_concurrent_request_is_updated_not_duplicated(app, p
                                                 people["supervisor"])
     assert row.id == first.id and previous == ("absent", 0)
     assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
+
+
+def test_a_trainee_moved_to_another_organization_leaves_the_attendance_form_and_the_gaps(
+        client, auth, people, live, db):
+    factories.make_attendance(live["held"], live["second"], "absent")
+    live["second"].organization = people["other_org"]  # the cohort membership is left over from the move
+    db.session.commit()
+    assert [gap.trainee.name for gap in services.attendance_gaps(people["cohort"])] == [people["trainee"].name]
+    auth.login(people["supervisor"])
+    assert "Bea Second" not in client.get(f"/live/sessions/{live['held'].id}/attendance").get_data(as_text=True)
+    auth.switch_to(live["second"])
+    assert "Practice circle" not in client.get("/live").get_data(as_text=True)
+
+
+def test_a_video_session_needs_no_place(client, auth, people, live, db):
+    auth.login(people["supervisor"])
+    response = client.post(f"/live/cohorts/{people['cohort'].id}/schedule", data=schedule_form(
+        live["version"], place="", video_url="https://meet.example.org/circle"))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(LiveSession.video_url).where(LiveSession.title == "Role-play practice"))
