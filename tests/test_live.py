@@ -327,3 +327,20 @@ def test_a_video_session_needs_no_place(client, auth, people, live, db):
         live["version"], place="", video_url="https://meet.example.org/circle"))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(LiveSession.video_url).where(LiveSession.title == "Role-play practice"))
+
+
+def test_a_session_scheduled_by_mistake_is_cancelled_but_not_once_attendance_is_recorded(
+        client, auth, people, live, db):
+    upcoming_id = live["upcoming"].id
+    auth.login(people["outsider_supervisor"])
+    assert client.post(f"/live/sessions/{upcoming_id}/cancel").status_code == 403
+    auth.switch_to(people["supervisor"])
+    assert client.post(f"/live/sessions/{upcoming_id}/cancel").status_code == 302
+    db.session.expunge(live["upcoming"])
+    assert db.session.get(LiveSession, upcoming_id) is None
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "live.session_cancelled"))
+    factories.make_attendance(live["held"], people["trainee"], "present")
+    db.session.commit()
+    response = client.post(f"/live/sessions/{live['held'].id}/cancel", follow_redirects=True)
+    assert "stays on the trainees" in response.get_data(as_text=True)
+    assert db.session.get(LiveSession, live["held"].id) is not None

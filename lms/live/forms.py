@@ -52,6 +52,12 @@ class MakeUpForm(Form):
     submit = SubmitField(_l("Approve make-up"))
 
 
+class CancelForm(Form):
+    """Cancel a session: the button and the CSRF token."""
+
+    submit = SubmitField(_l("Cancel session"))
+
+
 class _AttendanceBase(Form):
     submit = SubmitField(_l("Save attendance"))
     duration = 0

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.auth.permissions import cohort_trainee_ids
-from lms.errors import InvalidInput, TooSoon
+from lms.errors import Conflict, InvalidInput, TooSoon
 from lms.extensions import db
 from lms.live import rules
 from lms.models import (
@@ -96,6 +96,16 @@ def schedule_session(cohort: Cohort, *, actor: User, course_id: int, module_id: 
     audit.record("live.session_scheduled", actor=actor, subject=session, cohort=cohort.id,
                  starts_at=starts_at.isoformat(), minutes=duration_minutes)
     return session
+
+
+def cancel_session(session: LiveSession, *, actor: User) -> None:
+    """Remove a session scheduled by mistake; once attendance is recorded it is part of trainees' records."""
+    if db.session.scalar(sa.select(sa.func.count(Attendance.id)).where(Attendance.session_id == session.id)):
+        raise Conflict(_("Attendance is recorded for this session, so it stays on the trainees' records."))
+    audit.record("live.session_cancelled", actor=actor, subject=session, cohort=session.cohort_id,
+                 title=session.title, starts_at=session.starts_at.isoformat())
+    db.session.delete(session)
+    db.session.flush()
 
 
 def sessions_of_cohort(cohort: Cohort) -> list[LiveSession]:

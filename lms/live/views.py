@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.forms import show_refusal
 from lms.live import ics, services
 from lms.live import requirements as _live_requirement  # noqa: F401  registers the requirement provider
-from lms.live.forms import STATUS_LABELS, MakeUpForm, SessionForm, attendance_form
+from lms.live.forms import STATUS_LABELS, CancelForm, MakeUpForm, SessionForm, attendance_form
 from lms.models import Cohort, LiveSession, Role, utcnow
 
 bp = Blueprint("live", __name__)
@@ -86,6 +86,7 @@ def _cohort_page(cohort: Cohort, make_up_form: MakeUpForm | None = None, status:
         "live/cohort.html", cohort=cohort, sessions=services.sessions_of_cohort(cohort),
         gaps=services.attendance_gaps(cohort), trainees=trainees, now=utcnow(),
         make_up_form=make_up_form or _make_up_form(cohort, trainees, versions), status_labels=STATUS_LABELS,
+        cancel_form=CancelForm(),
     ), status
 
 
@@ -164,3 +165,19 @@ def attendance(session_id: int):
             return redirect(url_for("live.cohort", cohort_id=session.cohort_id))
     return render_template("live/attendance.html", session=session, form=form, rows=form.rows(trainees),
                            opened=opened), (400 if form.errors else 200)
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@role_required(*STAFF)
+def cancel(session_id: int):
+    session = _session_for_staff(session_id)
+    cohort_id = session.cohort_id
+    if CancelForm().validate_on_submit():
+        try:
+            services.cancel_session(session, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The session was cancelled and removed from the trainees' calendars."), "success")
+    return redirect(url_for("live.cohort", cohort_id=cohort_id))
