@@ -197,6 +197,12 @@ def register_blueprints(app: Flask) -> None:
     from lms.exams.views import bp as exams_bp
 
     app.register_blueprint(exams_bp, url_prefix="/exams")  # trainees' exams; /exams/cohorts for staff
+    from lms.live.views import bp as live_bp  # imported before ethics: requirements are listed in that order
+
+    app.register_blueprint(live_bp, url_prefix="/live")  # a trainee's sessions and calendar; /live/cohorts for staff
+    from lms.ethics.views import bp as ethics_bp
+
+    app.register_blueprint(ethics_bp, url_prefix="/ethics")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -18,16 +18,19 @@ NAVIGATION = [
     ("practice.mine", _l("My hours")),
     ("records.mine", _l("My record")),
     ("exams.index", _l("Exams")),
+    ("live.mine", _l("My live sessions")),
     ("roleplay.queue", _l("Grading")),
     ("orgs.cohorts", _l("Cohorts")),
     ("certificates.verify", _l("Verify a certificate")),
 ]
 # Staff pages used less often: behind "More" on wide screens, so the main row fits on one line at 1024 px.
 MORE_NAVIGATION = [
+    ("ethics.mine", _l("Code of ethics")),
     ("practice.review", _l("Hours to review")),
     ("exams.cohorts", _l("Exam sittings")),
     ("continuing.review_queue", _l("CE to review")),
     ("orgs.people", _l("People")),
+    ("live.cohorts", _l("Live sessions")),
     ("certificates.index", _l("Certificates")),
     ("item_analysis.index", _l("Item analysis")),
     ("orgs.api_keys", _l("API keys")),

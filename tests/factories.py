@@ -376,3 +376,46 @@ def add_quiz_attempts(quiz, version, org, count: int, *, cohort=None, start: int
                          "submitted_at": at, "answers": answers, "score": 60, "passed": False})
     db.session.execute(sa.insert(QuizAttempt), rows)
     return user_ids
+# -- live sessions and the code of ethics (issue 15) -----------------------------------------------
+
+
+ETHICS_CODE = {"title": "Code of Ethics for Peer Support Specialists", "version": "1.0",
+               "source": "Written for the tests.", "html": "<ol><li>I respect self-determination.</li></ol>"}
+
+
+def make_live_course(*, live_minutes=(60, 30), ethics_code=None, **fields):
+    """A certifying course version whose modules declare `live_minutes` (and, if given, a code of ethics)."""
+    version = make_certifying_course(modules=len(live_minutes), **fields)
+    for module, minutes in zip(version.modules, live_minutes, strict=True):
+        module.live_minutes = minutes
+        module.live_topics = ["Practice in pairs"] if minutes else []
+    version.hour_breakdown = {"reading": 0, "practice": 0, "live": sum(live_minutes), "exam": 0}
+    version.ethics_code = ethics_code
+    db.session.flush()
+    return version
+
+
+def make_live_session(cohort, course_version, *, starts_at=None, minutes: int = 60, title: str = "Practice circle",
+                      module=None, place: str = "Riverside room 2", video_url: str = ""):
+    """A session of `cohort` for `course_version`'s course, by default one that started two hours ago."""
+    from datetime import timedelta
+
+    from lms.models import LiveSession, utcnow
+
+    session = LiveSession(cohort_id=cohort.id, course_id=course_version.course_id,
+                          module_id=module.id if module else None, title=title,
+                          starts_at=starts_at or utcnow() - timedelta(hours=2), duration_minutes=minutes,
+                          place=place, video_url=video_url)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def make_attendance(session, user, status: str = "present", minutes: int | None = None):
+    from lms.models import Attendance
+
+    row = Attendance(session_id=session.id, user_id=user.id, status=status,
+                     minutes=session.duration_minutes if minutes is None and status == "present" else (minutes or 0))
+    db.session.add(row)
+    db.session.flush()
+    return row

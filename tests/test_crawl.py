@@ -38,6 +38,8 @@ def world(app, db, people, courses):
     enrol(trainee, version)
     draft = factories.make_submission(trainee, module.scenarios[0], state="draft")
     hours = db.session.query(SupervisedHours).filter_by(user_id=trainee.id).first()
+    live_session = factories.make_live_session(people["cohort"], version)
+    factories.make_attendance(live_session, trainee, "late", 20)
     _, token = invitations.invite(people["org"], email="newcomer@example.org", name="New Comer", role="trainee",
                                   cohort=people["cohort"])
     db.session.commit()
@@ -60,6 +62,7 @@ def world(app, db, people, courses):
         "quiz_id": [str(module.quiz.id)],
         "course_version_id": [str(version.id)],
         "sitting_id": ["1"], "enrolment_id": ["1"],
+        "session_id": [str(live_session.id)],
     }
 
 

@@ -239,6 +239,8 @@ def item_analysis_trainee_ids(user) -> sa.Select | None:
         if user.role == Role.SUPERVISOR:
             return supervised_trainee_ids(user)
     return sa.select(User.id).where(sa.false())
+
+
 def can_manage_exam_of(user, trainee) -> bool:
     """Exam accommodations and voiding an exam attempt: a supervisor of one of the trainee's cohorts, the
     trainee's organization administrators, and administrators; never the trainee themselves."""
@@ -247,3 +249,9 @@ def can_manage_exam_of(user, trainee) -> bool:
     if can_manage_organization(user, trainee.organization_id):
         return True
     return user.role == Role.SUPERVISOR and supervises(user, trainee.id)
+
+
+def can_run_live_sessions(user, cohort) -> bool:
+    """A cohort's live sessions (scheduling, attendance, make-ups): the supervisors assigned to it, its
+    organization's administrators and administrators, the same people who see its dashboard."""
+    return can_view_cohort(user, cohort)

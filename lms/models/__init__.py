@@ -12,6 +12,7 @@ from lms.models.certificates import (
     SupervisedHours,
 )
 from lms.models.exams import ExamAccommodation, ExamAnswer, ExamAttempt, ExamSitting
+from lms.models.ethics import EthicsSignature
 from lms.models.learning import (
     Course,
     CourseAsset,
@@ -27,6 +28,7 @@ from lms.models.learning import (
     Quiz,
     QuizAttempt,
 )
+from lms.models.live import Attendance, AttendanceStatus, LiveMakeUp, LiveSession
 from lms.models.orgs import ApiKey, Cohort, Invitation, Organization, cohort_supervisors, cohort_trainees
 from lms.models.roleplay import (
     Grade,
@@ -51,4 +53,5 @@ __all__ = [
     "ReferenceRating", "ReviewState", "Role", "Rubric", "Scenario", "ScenarioReference", "Submission",
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
     "cohort_supervisors", "cohort_trainees", "utcnow",
+    "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
 ]

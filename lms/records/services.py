@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from lms.certificates.records import status_of
+from lms.ethics.services import signatures_for
 from lms.extensions import db
 from lms.learning import active_time
 from lms.models import (
@@ -95,6 +96,7 @@ class Transcript:
     continuing_education: list[ContinuingEducation]
     ce_hours: Decimal
     certificates: list[CertificateLine]
+    ethics_signatures: list = field(default_factory=list)  # [(EthicsSignature, course title)]
 
 
 def build_transcript(user: User, *, today: date | None = None) -> Transcript:
@@ -185,4 +187,5 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
         continuing_education=ce,
         ce_hours=sum((Decimal(str(c.hours)) for c in ce), Decimal(0)),
         certificates=certificates,
+        ethics_signatures=signatures_for(user.id),
     )
