@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.charts import Chart, bar_chart
 from lms.csv_export import to_csv
 from lms.item_analysis import statistics
 from lms.item_analysis.queries import AssessedItem
 from lms.item_analysis.statistics import Analysis, Flag, ItemStats
-from lms.charts import Chart, bar_chart
 
 MIN_ATTEMPTS = 5
 FLAG_LABELS = {

@@ -11,8 +11,8 @@ from lms.models.certificates import (
     ReviewState,
     SupervisedHours,
 )
-from lms.models.exams import ExamAccommodation, ExamAnswer, ExamAttempt, ExamSitting
 from lms.models.ethics import EthicsSignature
+from lms.models.exams import ExamAccommodation, ExamAnswer, ExamAttempt, ExamSitting
 from lms.models.learning import (
     Course,
     CourseAsset,
