@@ -186,3 +186,20 @@ def test_the_renewal_notice_partial_links_to_the_new_version(app, people, ethics
         html = render_template_string('{% include "ethics/_renewal_notice.html" %}', certificate=certificate,
                                       needs_signature=services.needs_signature_for_renewal(certificate))
     assert "Sign the new version" in html and f"/ethics/{ethics['version'].course.slug}" in html
+
+
+def test_signing_last_issues_the_certificate_that_waited_for_the_signature(app, people, ethics, db, monkeypatch):
+    """A trainee who passed every module before signing gets the certificate the moment they sign."""
+    factories.stub_certificate_pdfs(monkeypatch)
+    enrolment = ethics["enrolment"]
+    with app.test_request_context():
+        for module in ethics["version"].modules:
+            factories.pass_module(enrolment, module)
+        db.session.flush()
+        assert enrolment.completed_at is not None
+        held = sa.select(Certificate).where(Certificate.user_id == people["trainee"].id)
+        assert db.session.scalars(held).all() == []
+        item = services.code_for_course(people["trainee"], ethics["version"].course)
+        services.sign_code(people["trainee"], item, typed_name="Ana de la Cruz", agreed=True)
+        issued = db.session.scalars(held).all()
+        assert [c.course_id for c in issued] == [ethics["version"].course_id]

@@ -344,3 +344,13 @@ def test_a_session_scheduled_by_mistake_is_cancelled_but_not_once_attendance_is_
     response = client.post(f"/live/sessions/{live['held'].id}/cancel", follow_redirects=True)
     assert "stays on the trainees" in response.get_data(as_text=True)
     assert db.session.get(LiveSession, live["held"].id) is not None
+
+
+def test_the_cohort_dashboard_shows_its_attendance_gaps(client, auth, people, live, db):
+    auth.login(people["supervisor"])
+    url = f"/org/cohorts/{people['cohort'].id}"
+    assert "Attendance gaps" not in client.get(url).get_data(as_text=True)  # no attendance taken yet
+    factories.make_attendance(live["held"], live["second"], "absent")
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Attendance gaps" in page and "Bea Second" in page

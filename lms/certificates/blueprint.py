@@ -7,7 +7,7 @@ from lms import jobs
 from lms.certificates import documents, issuance
 from lms.certificates.records import get_certificate
 from lms.models import Certificate
-from lms.signals import course_completed
+from lms.signals import course_completed, requirement_met
 
 bp = Blueprint("certificates", __name__)
 
@@ -16,6 +16,7 @@ bp = Blueprint("certificates", __name__)
 def subscribe(state) -> None:
     # The one cross-feature signal: learning announces a completed course, certificates issue.
     course_completed.connect(issuance.on_course_completed)
+    requirement_met.connect(issuance.on_requirement_met)
     # Workers (and `flask jobs recover`) render the PDFs that a failed job left missing.
     jobs.register_recovery(jobs.MISSING_PDFS, documents.enqueue_missing_pdfs)
 

@@ -10,6 +10,7 @@ from lms.certificates.blueprint import bp
 from lms.certificates.forms import ActionForm, ConfirmNameForm, CorrectNameForm
 from lms.certificates.settings import today
 from lms.errors import DomainError
+from lms.ethics.services import needs_signature_for_renewal
 from lms.extensions import db
 from lms.forms import show_refusal
 from lms.models import Certificate, Role
@@ -37,6 +38,7 @@ def _entries(user) -> list[dict]:
             "certificate": generations[0],
             "status": records.status_of(generations[0], on),
             "renewal": lifecycle.renewal_progress(generations[0], latest=generations[0]),
+            "needs_signature": needs_signature_for_renewal(generations[0]),
             "history": [(c, records.status_of(c, on)) for c in generations[1:]],
         }
         for generations in by_course.values()

@@ -210,3 +210,13 @@ def pending_certificates(user: User) -> list[PendingCertificate]:
 def on_course_completed(sender: Enrolment, **extra) -> None:
     """Receiver of `lms.signals.course_completed`: issue the certificate or credit CE hours."""
     issue_if_eligible(sender, actor=extra.get("actor"))
+
+
+def on_requirement_met(sender: User, *, course_id: int, actor: User | None = None, **extra) -> None:
+    """Receiver of `lms.signals.requirement_met`: a completed course may have waited only for this."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == sender.id, Enrolment.course_id == course_id,
+                                   Enrolment.completed_at.is_not(None))
+    )
+    for enrolment in enrolments:
+        issue_if_eligible(enrolment, actor=actor)

@@ -27,6 +27,7 @@ from lms.certificates.records import latest_certificate
 from lms.certificates.settings import add_months, clean_text, today
 from lms.continuing.services import approved_ce_hours
 from lms.errors import CertificateRevoked, InvalidInput, NotEligible
+from lms.ethics.services import require_signature_for_renewal
 from lms.extensions import db
 from lms.models import Certificate, CourseVersion, User, utcnow
 
@@ -178,6 +179,7 @@ def renew_certificate(certificate: Certificate, *, actor: User) -> Certificate:
     progress = renewal_progress(certificate, latest=latest)
     if not progress.can_renew:
         raise NotEligible(progress.reason)
+    require_signature_for_renewal(certificate)  # a new version of the code of ethics is signed first
     version = _live_version(certificate) or certificate.course_version
     rules = version.certificate_rules or certificate.course_version.certificate_rules or {}
     issued_on = today()

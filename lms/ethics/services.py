@@ -15,6 +15,7 @@ from lms.errors import InvalidInput, NotEligible
 from lms.ethics import rules
 from lms.extensions import db
 from lms.models import Certificate, Course, CourseVersion, Enrolment, EthicsSignature, User
+from lms.signals import requirement_met
 
 
 @dataclass
@@ -112,6 +113,7 @@ def sign_code(user: User, item: CodeToSign, *, typed_name: str, agreed: bool) ->
         return signature_of(user.id, item.course.id, code["version"])
     audit.record("ethics.signed", actor=user, subject=signature, target_user=user, course=item.course.slug,
                  version=code["version"], sha256=signature.text_sha256)
+    requirement_met.send(user, course_id=item.course.id)
     return signature
 
 

@@ -21,6 +21,7 @@ from lms.errors import Conflict, InvalidInput, NotEligible, NotFound, TooSoon
 from lms.exams import rules, sittings
 from lms.extensions import db
 from lms.models import Enrolment, ExamAccommodation, ExamAnswer, ExamAttempt, ExamItem, utcnow
+from lms.signals import requirement_met
 
 
 class AlreadySubmitted(Conflict):
@@ -210,6 +211,8 @@ def _finish(attempt: ExamAttempt, now: datetime, *, auto: bool) -> bool:
             answer.is_correct = result.results[answer.id]
         db.session.flush()
     db.session.refresh(attempt)
+    if updated == 1 and result.passed:
+        requirement_met.send(attempt.enrolment.user, course_id=attempt.course_version.course_id)
     return updated == 1
 
 

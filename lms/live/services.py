@@ -31,6 +31,7 @@ from lms.models import (
     cohort_trainees,
     utcnow,
 )
+from lms.signals import requirement_met
 
 MAX_DURATION = 600
 SCHEDULE_WINDOW = timedelta(days=730)  # a typo in the year is refused rather than stored
@@ -163,6 +164,8 @@ def record_attendance(session: LiveSession, *, actor: User, entries: dict[int, t
                      previous=f"{previous[0]} {previous[1]}" if previous else None)
         changed += 1
     db.session.flush()
+    for user_id in checked:
+        requirement_met.send(trainees[user_id], course_id=session.course_id, actor=actor)
     return changed
 
 
@@ -201,6 +204,7 @@ def record_make_up(cohort: Cohort, *, actor: User, trainee_id: int, course_id: i
     db.session.flush()
     audit.record("live.make_up_approved", actor=actor, subject=make_up, target_user=trainees[trainee_id],
                  minutes=minutes, course=course_id)
+    requirement_met.send(trainees[trainee_id], course_id=course_id, actor=actor)
     return make_up
 
 

@@ -9,6 +9,8 @@ from lms import audit
 from lms.auth.permissions import can_manage_organization, role_required
 from lms.extensions import db
 from lms.inputs import bounded_int
+from lms.live.forms import STATUS_LABELS
+from lms.live.services import attendance_gaps
 from lms.models import Role
 from lms.orgs import dashboards, exports
 from lms.orgs.blueprint import STAFF, bp, cohort_for_viewing
@@ -63,6 +65,7 @@ def dashboard(cohort_id: int):
         "orgs/dashboard.html", cohort=cohort, data=data, grid=grid, days=days,
         can_manage=can_manage_organization(current_user, cohort.organization_id),
         supervisors=cohort.supervisors,
+        gaps=attendance_gaps(cohort), status_labels=STATUS_LABELS,
     )
 
 
