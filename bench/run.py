@@ -32,6 +32,7 @@ from bench.analyzer import analyzer_rows
 from bench.measure import ROOT, StatementCounter, median_ms, percentile, timed
 from bench.report import NOT_PRESENT, Row, render_table, write_results
 from bench.seed import LARGE, PASSWORD, SMALL, Seeded, seed
+from bench.throughput import Page, throughput_rows
 
 SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - a throwaway key for a local benchmark
 
@@ -40,6 +41,13 @@ PAGES = [
     ("Cohort dashboard", "supervisor", ["orgs.cohort", "orgs.cohort_dashboard", "orgs.dashboard"]),
     ("Grading queue", "supervisor", ["roleplay.queue"]),
     ("Lesson page", "trainee", ["learning.lesson"]),
+    ("Course page", "trainee", ["learning.course"]),
+]
+# (floor key, title, endpoint, target against the floor's requests per second, statement limit)
+THROUGHPUT_PAGES = [
+    ("lesson", "Lesson page", "learning.lesson", ">= 0.5x", 6),
+    ("course", "Course page", "learning.course", "", 6),
+    ("dashboard", "Trainee dashboard", "main.dashboard", "", None),
 ]
 PDF_ENDPOINTS = ["certificates.pdf", "certificates.download", "certificates.download_pdf"]
 VERIFY_ENDPOINT = "api.certificate"
@@ -231,6 +239,33 @@ def page_rows(dbs: dict[str, Database], seeded: dict[str, Seeded], repeat: int, 
     return rows
 
 
+def throughput_section(database: Database, seeded: Seeded, args, log) -> list[Row]:
+    """The trainee's pages on gunicorn beside their floors; statements counted on the test client."""
+    from lms.extensions import db
+
+    app = build_app(database.url, database.instance)
+    client = app.test_client()
+    email = seeded.emails["trainee"]
+    login(client, email)
+    with app.app_context():
+        engine = db.engine
+    pages, rows = [], []
+    for name, title, endpoint, target, limit in THROUGHPUT_PAGES:
+        url, how = resolve(app, [endpoint], seeded.url_values())
+        if url is None:
+            rows.append(Row("Pages on gunicorn", f"{title}: requests per second", "req/s", None, "floor", None,
+                            target, None, how))
+            continue
+        client.get(url)  # the first view compiles templates (and may record the trainee's place)
+        with StatementCounter(engine) as counter:
+            client.get(url)
+        pages.append(Page(name, title, url, counter.count, target, limit))
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    engine.dispose()
+    env = server_env(database.url, database.instance)
+    return rows + throughput_rows(pages, env, (email, PASSWORD), f"{cookie.key}={cookie.value}", args, log)
+
+
 # -- verification API under load, and bulk ----------------------------------------------------------
 
 
@@ -389,6 +424,34 @@ def pdf_rows(database: Database, seeded: Seeded, repeat: int, log) -> list[Row]:
 # -- main -------------------------------------------------------------------------------------------
 
 
+SECTIONS = ("api", "throughput", "pages", "pdf", "analyzer")
+
+
+def measure_sections(dbs: dict[str, Database], seeded: dict[str, Seeded], args, log) -> list[Row]:
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"--only: unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    rows: list[Row] = []
+    if "api" in only:
+        log(f"Verification API under load ({'wrk' if measure.wrk_available() and not args.no_wrk else 'python'}, "
+            f"{args.connections} connections, {args.duration:g} s each) ...")
+        rows += api_rows(dbs["large"], seeded["large"], args, log)
+    if "throughput" in only:
+        log("Pages on gunicorn beside their floor ...")
+        rows += throughput_section(dbs["large"], seeded["large"], args, log)
+    if "pages" in only:
+        log("Pages at small and large size ...")
+        rows += page_rows(dbs, seeded, args.repeat, log)
+    if "pdf" in only:
+        log("Certificate PDFs ...")
+        rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
+    if "analyzer" in only:
+        log("Reply analyzer ...")
+        rows += analyzer_rows(args.repeat)
+    return rows
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -400,6 +463,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk exists")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases (printed at the end)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to measure, of: {', '.join(SECTIONS)} (default: all)")
     return parser.parse_args(argv)
 
 
@@ -425,16 +490,7 @@ def main(argv: list[str] | None = None) -> int:
             seeded[name] = seed_database(urls[name], dbs[name].instance, sizes[name], password_hash)
             log(f"  {seeded[name].counts} in {seeded[name].seconds:.1f} s")
 
-        rows: list[Row] = []
-        log(f"Verification API under load ({'wrk' if measure.wrk_available() and not args.no_wrk else 'python'}, "
-            f"{args.connections} connections, {args.duration:g} s each) ...")
-        rows += api_rows(dbs["large"], seeded["large"], args, log)
-        log("Pages at small and large size ...")
-        rows += page_rows(dbs, seeded, args.repeat, log)
-        log("Certificate PDFs ...")
-        rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
-        log("Reply analyzer ...")
-        rows += analyzer_rows(args.repeat)
+        rows = measure_sections(dbs, seeded, args, log)
 
         elapsed = time.perf_counter() - started
         print()

@@ -1,0 +1,98 @@
+"""Pages under load on gunicorn, each beside its floor: the same template rendered from memory.
+
+A page's floor (bench/floor_app.py) is the same app, under the same gunicorn settings, rendering
+the same template from the context its view built once: whatever the page costs beyond it is
+loading (SQL, the ORM, the signed-in user). Target: the lesson page at least half its floor.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from dataclasses import dataclass
+
+from bench import measure
+from bench.report import Row
+
+SECTION = "Pages on gunicorn beside their floor (same template from memory)"
+FLOOR = "same template, context in memory"
+MAX_STATEMENTS = 6  # the lean pages' budget (lesson and course pages)
+
+
+@dataclass
+class Page:
+    name: str  # the floor's key: lesson, course, dashboard
+    title: str
+    path: str
+    statements: int
+    target: str = ""  # of requests per second against the floor, e.g. ">= 0.5x"
+    statement_limit: int | None = None
+
+
+def _status(base: str, path: str, cookie: str) -> int:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310 - loopback
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _load(base: str, path: str, args, cookie: str | None = None) -> measure.LoadResult:
+    headers = {"Cookie": cookie} if cookie else None
+    return measure.load(base, [path], duration=args.duration, connections=args.connections, threads=args.threads,
+                        use_wrk=not args.no_wrk, headers=headers)
+
+
+def _page_rows(page: Page, real: measure.LoadResult | None, floor: measure.LoadResult | None,
+               note: str) -> list[Row]:
+    rps = Row(SECTION, f"{page.title}: requests per second", "req/s", real.rps if real else None, FLOOR,
+              floor.rps if floor else None, page.target, None, note)
+    if page.target and rps.ratio is not None:
+        rps.holds = rps.ratio >= 0.5
+    limit = page.statement_limit
+    statements = Row(SECTION, f"{page.title}: SQL statements per request", "statements", page.statements,
+                     "the floor runs none", 0, f"<= {limit}" if limit else "",
+                     page.statements <= limit if limit else None)
+    return [rps, statements]
+
+
+def throughput_rows(pages: list[Page], env: dict[str, str], login: tuple[str, str], cookie: str, args,
+                    log) -> list[Row]:
+    """Requests per second of each page signed in (`cookie`), then of its floor, on gunicorn."""
+    real: dict[str, measure.LoadResult] = {}
+    notes: dict[str, str] = {}
+    with measure.gunicorn("lms:create_app()", env, "/auth/login") as base:
+        for page in pages:
+            status = _status(base, page.path, cookie)
+            if status != 200:
+                notes[page.name] = f"n/a ({page.path} answered HTTP {status} on gunicorn)"
+                continue
+            real[page.name] = _load(base, page.path, args, cookie)
+    floor_env = {**env, "FLOOR_PAGES": json.dumps({p.name: p.path for p in pages if p.name in real}),
+                 "FLOOR_LOGIN": json.dumps({p.name: list(login) for p in pages if p.name in real})}
+    floors: dict[str, measure.LoadResult] = {}
+    if real:
+        with measure.gunicorn("bench.floor_app:create_floor_app()", floor_env, "/auth/login") as base:
+            for page in pages:
+                if page.name in real:
+                    floors[page.name] = _load(base, f"/floor/{page.name}", args)
+    rows = []
+    for page in pages:
+        result, floor = real.get(page.name), floors.get(page.name)
+        if result and floor:
+            log(f"  {page.title} ({page.path}): {result.rps:,.0f} req/s ({result.errors} errors), floor "
+                f"{floor.rps:,.0f} req/s ({floor.errors} errors): {result.rps / floor.rps:.2f}x; "
+                f"{page.statements} statements")
+        note = notes.get(page.name, "")
+        if result and floor and (result.errors or floor.errors):
+            note = f"{result.errors} errors on the page, {floor.errors} on its floor"
+        rows += _page_rows(page, result, floor, note)
+    return rows
