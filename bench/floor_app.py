@@ -49,15 +49,16 @@ def _capture(app, path: str, email: str, password: str) -> tuple[str, dict, obje
 
 
 def create_floor_app():
+    """The gunicorn entry point: the app from the environment, with the floors of FLOOR_PAGES."""
     # The captures sign in through the login form without its CSRF token (the floor serves no forms).
     os.environ.setdefault("FLASK_WTF_CSRF_ENABLED", "false")
-    app = create_app()
-    pages = json.loads(os.environ.get("FLOOR_PAGES", "{}"))
-    logins = json.loads(os.environ.get("FLOOR_LOGIN", "{}"))
-    floors = {}
-    for name, path in pages.items():
-        email, password = logins[name]
-        floors[name] = _capture(app, path, email, password)
+    return install_floor(create_app(), json.loads(os.environ.get("FLOOR_PAGES", "{}")),
+                         json.loads(os.environ.get("FLOOR_LOGIN", "{}")))
+
+
+def install_floor(app, pages: dict[str, str], logins: dict[str, list[str]]):
+    """Add `GET /floor/<name>` to an app that has served no request yet, then capture each page."""
+    floors: dict[str, tuple] = {}
 
     def sign_in_from_memory():
         name = request.view_args.get("name") if request.view_args else None
@@ -74,4 +75,7 @@ def create_floor_app():
         template, context, _user = floors[name]
         return render_template(template, **context)
 
+    for name, path in pages.items():  # after the routes: an app takes no new routes once it served
+        email, password = logins[name]
+        floors[name] = _capture(app, path, email, password)
     return app

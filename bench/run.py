@@ -7,6 +7,8 @@
 Targets (issue "Production and scale", point 4), as ratios measured in the same run:
   * the verification API serves at least half the requests per second of a minimal Flask endpoint
     under the same gunicorn settings;
+  * the lesson page serves at least half the requests per second of its floor (the same template
+    rendered from memory under the same gunicorn), the lesson and course pages in at most 6 statements;
   * each page's SQL statement count and latency at the large size stay within 1.5x of the small size;
   * a certificate PDF renders within 2x of WeasyPrint's one-line page;
   * bulk verification of 1,000 numbers takes under 1 second.
@@ -22,19 +24,17 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench import measure
 from bench.analyzer import analyzer_rows
+from bench.apps import Database, build_app, database_urls, login, resolve, seed_database, server_env
 from bench.measure import ROOT, StatementCounter, median_ms, percentile, timed
-from bench.report import NOT_PRESENT, Row, render_table, write_results
-from bench.seed import LARGE, PASSWORD, SMALL, Seeded, seed
-from bench.throughput import Page, throughput_rows
-
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - a throwaway key for a local benchmark
+from bench.report import Row, render_table, write_results
+from bench.seed import LARGE, PASSWORD, SMALL, Seeded
+from bench.throughput import throughput_section
 
 # (title, role to log in as, endpoints that may serve it: the first one present is measured)
 PAGES = [
@@ -43,125 +43,12 @@ PAGES = [
     ("Lesson page", "trainee", ["learning.lesson"]),
     ("Course page", "trainee", ["learning.course"]),
 ]
-# (floor key, title, endpoint, target against the floor's requests per second, statement limit)
-THROUGHPUT_PAGES = [
-    ("lesson", "Lesson page", "learning.lesson", ">= 0.5x", 6),
-    ("course", "Course page", "learning.course", "", 6),
-    ("dashboard", "Trainee dashboard", "main.dashboard", "", None),
-]
 PDF_ENDPOINTS = ["certificates.pdf", "certificates.download", "certificates.download_pdf"]
 VERIFY_ENDPOINT = "api.certificate"
 BULK_ENDPOINT = "api.verifications"
 
 
-@dataclass
-class Database:
-    size_name: str
-    url: str
-    instance: Path
-
-
-def database_urls(workdir: Path) -> dict[str, str]:
-    base = os.environ.get("BENCH_DATABASE_URL", "").strip()
-    if not base:
-        return {name: f"sqlite:///{workdir / f'bench-{name}.sqlite3'}" for name in ("small", "large")}
-    url = sa.make_url(base)
-    if not url.drivername.startswith("postgresql"):
-        raise SystemExit("BENCH_DATABASE_URL must be a PostgreSQL URL (SQLite is the default)")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    urls = {}
-    with engine.connect() as connection:
-        for name in ("small", "large"):
-            database = f"{url.database}_bench_{name}"
-            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database})
-            if not exists:
-                connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
-            urls[name] = url.set(database=database).render_as_string(hide_password=False)
-    engine.dispose()
-    return urls
-
-
-def app_config(url: str, instance: Path) -> dict:
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": SECRET_KEY,
-        "INSTANCE_PATH": str(instance),
-        "DATA_DIR": str(instance / "files"),
-        "KEYS_DIR": str(instance / "keys"),
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": None,
-        "MAIL_BACKEND": "memory",
-        "LMS_BASE_URL": "http://127.0.0.1",
-    }
-    if url.startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    return config
-
-
-def server_env(url: str, instance: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET_KEY,
-        "LMS_INSTANCE_PATH": str(instance),
-        "DATA_DIR": str(instance / "files"),
-        "FLASK_KEYS_DIR": str(instance / "keys"),
-        "RATELIMIT_ENABLED": "false",
-        "REDIS_URL": "",
-        "LMS_BASE_URL": "http://127.0.0.1",
-        "LMS_ENV": "development",
-    }
-
-
-def build_app(url: str, instance: Path):
-    from lms import create_app
-
-    return create_app(app_config(url, instance))
-
-
-def seed_database(url: str, instance: Path, size, password_hash: str) -> Seeded:
-    app = build_app(url, instance)
-    with app.app_context():
-        from lms.extensions import db
-
-        seeded = seed(app, size, password_hash=password_hash)
-        if url.startswith("sqlite"):
-            # Several gunicorn processes share the file: readers must not wait for the writer.
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        elif url.startswith("postgresql"):
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("ANALYZE")
-        db.session.remove()
-        db.engine.dispose()
-    return seeded
-
-
 # -- pages ------------------------------------------------------------------------------------------
-
-
-def resolve(app, endpoints: list[str], values: dict) -> tuple[str | None, str]:
-    """The URL of the first endpoint present whose parameters we can fill, or (None, why not)."""
-    present = [e for e in endpoints if e in app.view_functions]
-    if not present:
-        return None, NOT_PRESENT
-    adapter = app.url_map.bind("127.0.0.1")
-    for endpoint in present:
-        for rule in app.url_map.iter_rules(endpoint):
-            if "GET" not in (rule.methods or ()):
-                continue
-            missing = [a for a in rule.arguments if a not in values]
-            if missing:
-                continue
-            return adapter.build(endpoint, {a: values[a] for a in rule.arguments}), endpoint
-    return None, f"n/a ({present[0]} needs parameters the bench does not seed)"
-
-
-def login(client, email: str) -> None:
-    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
-    if response.status_code != 302:
-        raise RuntimeError(f"could not log in as {email}: HTTP {response.status_code}")
 
 
 class PageClient:
@@ -237,33 +124,6 @@ def page_rows(dbs: dict[str, Database], seeded: dict[str, Seeded], repeat: int, 
             small.close()
             large.close()
     return rows
-
-
-def throughput_section(database: Database, seeded: Seeded, args, log) -> list[Row]:
-    """The trainee's pages on gunicorn beside their floors; statements counted on the test client."""
-    from lms.extensions import db
-
-    app = build_app(database.url, database.instance)
-    client = app.test_client()
-    email = seeded.emails["trainee"]
-    login(client, email)
-    with app.app_context():
-        engine = db.engine
-    pages, rows = [], []
-    for name, title, endpoint, target, limit in THROUGHPUT_PAGES:
-        url, how = resolve(app, [endpoint], seeded.url_values())
-        if url is None:
-            rows.append(Row("Pages on gunicorn", f"{title}: requests per second", "req/s", None, "floor", None,
-                            target, None, how))
-            continue
-        client.get(url)  # the first view compiles templates (and may record the trainee's place)
-        with StatementCounter(engine) as counter:
-            client.get(url)
-        pages.append(Page(name, title, url, counter.count, target, limit))
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    engine.dispose()
-    env = server_env(database.url, database.instance)
-    return rows + throughput_rows(pages, env, (email, PASSWORD), f"{cookie.key}={cookie.value}", args, log)
 
 
 # -- verification API under load, and bulk ----------------------------------------------------------

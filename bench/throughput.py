@@ -12,11 +12,20 @@ import urllib.request
 from dataclasses import dataclass
 
 from bench import measure
+from bench.apps import Database, build_app, login, resolve, server_env
+from bench.measure import StatementCounter
 from bench.report import Row
+from bench.seed import PASSWORD, Seeded
 
 SECTION = "Pages on gunicorn beside their floor (same template from memory)"
 FLOOR = "same template, context in memory"
 MAX_STATEMENTS = 6  # the lean pages' budget (lesson and course pages)
+# (floor key, title, endpoint, target against the floor's requests per second, statement limit)
+THROUGHPUT_PAGES = [
+    ("lesson", "Lesson page", "learning.lesson", ">= 0.5x", MAX_STATEMENTS),
+    ("course", "Course page", "learning.course", "", MAX_STATEMENTS),
+    ("dashboard", "Trainee dashboard", "main.dashboard", "", None),
+]
 
 
 @dataclass
@@ -96,3 +105,30 @@ def throughput_rows(pages: list[Page], env: dict[str, str], login: tuple[str, st
             note = f"{result.errors} errors on the page, {floor.errors} on its floor"
         rows += _page_rows(page, result, floor, note)
     return rows
+
+
+def throughput_section(database: Database, seeded: Seeded, args, log) -> list[Row]:
+    """The trainee's pages on gunicorn beside their floors; statements counted on the test client."""
+    from lms.extensions import db
+
+    app = build_app(database.url, database.instance)
+    client = app.test_client()
+    email = seeded.emails["trainee"]
+    login(client, email)
+    with app.app_context():
+        engine = db.engine
+    pages, rows = [], []
+    for name, title, endpoint, target, limit in THROUGHPUT_PAGES:
+        url, how = resolve(app, [endpoint], seeded.url_values())
+        if url is None:
+            rows.append(Row(SECTION, f"{title}: requests per second", "req/s", None, "floor", None,
+                            target, None, how))
+            continue
+        client.get(url)  # the first view compiles templates (and may record the trainee's place)
+        with StatementCounter(engine) as counter:
+            client.get(url)
+        pages.append(Page(name, title, url, counter.count, target, limit))
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    engine.dispose()
+    env = server_env(database.url, database.instance)
+    return rows + throughput_rows(pages, env, (email, PASSWORD), f"{cookie.key}={cookie.value}", args, log)

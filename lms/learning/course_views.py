@@ -35,7 +35,7 @@ def course(course_slug: str):
     entry = entry_or_404(course_slug)
     if entry.version is None:
         abort(404)
-    version = outline.load_outline(entry.version, questions=True)
+    version = outline.outline(entry.version)
     enrolment = entry.enrolment
     progress = standing.course_progress(enrolment, version) if enrolment is not None else None
     return render_template(

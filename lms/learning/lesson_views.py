@@ -10,7 +10,6 @@ from lms.learning import completion, links, quizzes, standing
 from lms.learning import enrolment as enrolments
 from lms.learning.blueprint import bp
 from lms.learning.forms import MarkReadForm
-from lms.learning.outline import load_lesson_html
 from lms.learning.place import lesson_index_or_404, open_module, track
 from lms.models import Role
 
@@ -36,7 +35,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     return render_template(
         "learning/lesson.html",
         place=place,
-        lesson=load_lesson_html(lessons[index]),
+        lesson=lessons[index],
         number=index + 1,
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,

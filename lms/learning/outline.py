@@ -1,9 +1,10 @@
-"""Lean loading for the pages people open most (the course page, a lesson): the course, its live
-version and the trainee's enrolment in one statement, the version's outline in one more.
+"""Lean loading for the pages people open most (the course page, a lesson).
 
-Content is rendered at sync, so a page only reads it. The outline leaves out what these pages never
-show (lessons' HTML but the one being read, quiz questions unless asked for, exercise and scenario
-texts); the other learning pages load the full version with `catalog.load_version`.
+The course, its live version and the person's enrolment come in one statement. A version's content
+never changes once synced (changed content is a new version, with a new hash), and lessons are
+rendered at sync, so each process keeps every version it has served, loaded once with its modules,
+lessons, quizzes, exercises and scenarios and detached from any session: a page reads it without a
+statement, and a lazy load on it fails loudly instead of querying.
 """
 
 from __future__ import annotations
@@ -12,10 +13,24 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.extensions import db
-from lms.models import Course, CourseVersion, Enrolment, Exercise, Lesson, Module, Quiz, Scenario
+from lms.models import Course, CourseVersion, Enrolment, Module
+
+_live = so.aliased(CourseVersion, name="live")
+_mine = so.aliased(CourseVersion, name="mine")
+# Built once: a page pays for binding two values, not for building the statement.
+_ENTRY = (
+    sa.select(Course, _live, Enrolment, _mine)
+    .outerjoin(_live, sa.and_(_live.course_id == Course.id, _live.is_live.is_(True)))
+    .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id")))
+    .outerjoin(_mine, _mine.id == Enrolment.course_version_id)
+    .where(Course.slug == sa.bindparam("slug"))
+    .order_by(_live.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -38,52 +53,45 @@ def course_entry(slug: str, user_id: int | None) -> CourseEntry | None:
 
     `user_id` None (staff) looks for no enrolment.
     """
-    live = so.aliased(CourseVersion, name="live")
-    mine = so.aliased(CourseVersion, name="mine")
-    row = db.session.execute(
-        sa.select(Course, live, Enrolment, mine)
-        .outerjoin(live, sa.and_(live.course_id == Course.id, live.is_live.is_(True)))
-        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
-        .outerjoin(mine, mine.id == Enrolment.course_version_id)
-        .where(Course.slug == slug)
-        .order_by(live.id.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(_ENTRY, {"slug": slug, "user_id": user_id}).first()
     if row is None:
         return None
-    course, live_version, enrolment, enrolled = row
-    return CourseEntry(course, live_version, enrolment, enrolled)
+    course, live, enrolment, enrolled = row
+    return CourseEntry(course, live, enrolment, enrolled)
 
 
-def load_outline(version: CourseVersion, *, questions: bool = False) -> CourseVersion:
-    """Fill `version.modules` with lessons, quiz, exercises and scenarios in one statement.
+def outline(version: CourseVersion) -> CourseVersion:
+    """The version with all its content, from this process's memory (loaded the first time).
 
-    The joined rows multiply per module (lessons x exercises x scenarios), so every joined entity
-    carries only the columns the lean pages read. `questions=True` adds the quizzes' questions
-    (the course page counts them) in a second statement.
+    Keyed by id and content hash, per app: a rebuilt database cannot serve another's content.
     """
-    quiz = so.selectinload(Module.quiz) if questions else so.joinedload(Module.quiz).defer(Quiz.questions)
-    modules = db.session.scalars(
-        sa.select(Module)
-        .where(Module.course_version_id == version.id)
-        .order_by(Module.position)
+    cache = current_app.extensions.setdefault("learning.outlines", {})
+    key = (version.id, version.content_hash)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _load_detached(version.id)
+    return found
+
+
+def _load_detached(version_id: int) -> CourseVersion:
+    version = db.session.scalar(
+        sa.select(CourseVersion)
+        .where(CourseVersion.id == version_id)
         .options(
-            so.joinedload(Module.lessons).defer(Lesson.html),
-            quiz,
-            so.joinedload(Module.exercises).load_only(
-                Exercise.slug, Exercise.position, Exercise.title, Exercise.minutes, Exercise.review
-            ),
-            so.joinedload(Module.scenarios).load_only(
-                Scenario.slug, Scenario.position, Scenario.title, Scenario.minutes
-            ),
+            so.selectinload(CourseVersion.course),
+            so.selectinload(CourseVersion.modules).selectinload(Module.lessons),
+            so.selectinload(CourseVersion.modules).selectinload(Module.quiz),
+            so.selectinload(CourseVersion.modules).selectinload(Module.scenarios),
+            so.selectinload(CourseVersion.modules).selectinload(Module.exercises),
         )
-    ).unique().all()
-    set_committed_value(version, "modules", list(modules))
+    )
+    loaded = [version, version.course]
+    for module in version.modules:
+        set_committed_value(module, "course_version", version)
+        children = [*module.lessons, *module.exercises, *module.scenarios, *([module.quiz] if module.quiz else [])]
+        for child in children:
+            set_committed_value(child, "module", module)
+        loaded += [module, *children]
+    for instance in loaded:
+        db.session.expunge(instance)
     return version
-
-
-def load_lesson_html(lesson: Lesson) -> Lesson:
-    """The one lesson's rendered HTML (the outline leaves it out)."""
-    html = db.session.scalar(sa.select(Lesson.html).where(Lesson.id == lesson.id))
-    set_committed_value(lesson, "html", html)
-    return lesson

@@ -54,7 +54,7 @@ def _version(entry: outline.CourseEntry, *, lean: bool) -> CourseVersion:
     version = entry.version
     if version is None:
         abort(404)
-    return outline.load_outline(version) if lean else catalog.load_version(version.id)
+    return outline.outline(version) if lean else catalog.load_version(version.id)
 
 
 def _module_or_404(version: CourseVersion, module_slug: str) -> Module:
@@ -67,7 +67,8 @@ def _module_or_404(version: CourseVersion, module_slug: str) -> Module:
 def open_module(course_slug: str, module_slug: str, *, lean: bool = False) -> Place:
     """Load, then authorize: not enrolled or locked sends the trainee to the course page, saying why.
 
-    The redirect is raised (`abort` with a response). `lean` loads only the outline (lesson pages).
+    The redirect is raised (`abort` with a response). `lean` reads the version from memory
+    (lesson pages: nothing of the page's content is written or lazily loaded there).
     """
     entry = entry_or_404(course_slug)
     course = entry.course

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from lms.extensions import db
-from lms.learning import catalog
+from lms.learning import catalog, outline
 from lms.learning import enrolment as enrolments
 from lms.learning.progress import ModuleFacts, ModuleResult, ModuleStatus, module_progress
 from lms.models import (
@@ -162,28 +162,36 @@ def _flag(condition) -> sa.Case:
     return sa.case((condition, 1), else_=0)
 
 
-def done_by(enrolment: Enrolment) -> Done:
-    """Everything the enrolment did, in one statement (the pages that show progress are kept lean)."""
+def _done_statement() -> sa.CompoundSelect:
     one, zero = sa.literal_column("1"), sa.literal_column("0")
     kind = sa.literal_column
-    statement = sa.union_all(
+    enrolment_id, user_id = sa.bindparam("enrolment_id"), sa.bindparam("user_id")
+    return sa.union_all(
         sa.select(kind(str(LESSON_READ)), LessonProgress.lesson_id, one, zero)
-        .where(LessonProgress.enrolment_id == enrolment.id),
+        .where(LessonProgress.enrolment_id == enrolment_id),
         sa.select(kind(str(QUIZ)), QuizAttempt.quiz_id, sa.func.max(_flag(QuizAttempt.passed.is_(True))), zero)
-        .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.submitted_at.is_not(None))
+        .where(QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.submitted_at.is_not(None))
         .group_by(QuizAttempt.quiz_id),
         sa.select(kind(str(SCENARIO)), Submission.scenario_id,
                   sa.func.max(_flag(Submission.state == SubmissionState.PASSED)), zero)
-        .where(Submission.trainee_id == enrolment.user_id)
+        .where(Submission.trainee_id == user_id)
         .group_by(Submission.scenario_id),
         sa.select(kind(str(EXERCISE)), ExerciseResponse.exercise_id, _flag(ExerciseResponse.submitted_at.is_not(None)),
                   _flag(ExerciseResponse.reviewed_at.is_not(None)))
-        .where(ExerciseResponse.enrolment_id == enrolment.id),
+        .where(ExerciseResponse.enrolment_id == enrolment_id),
         sa.select(kind(str(MODULE_PASSED)), ModuleCompletion.module_id, one, zero)
-        .where(ModuleCompletion.enrolment_id == enrolment.id),
+        .where(ModuleCompletion.enrolment_id == enrolment_id),
     )
+
+
+_DONE = _done_statement()  # built once: the progress pages bind two ids, they do not rebuild it
+
+
+def done_by(enrolment: Enrolment) -> Done:
+    """Everything the enrolment did, in one statement (the pages that show progress are kept lean)."""
+    rows = db.session.execute(_DONE, {"enrolment_id": enrolment.id, "user_id": enrolment.user_id})
     done = Done()
-    for fact, item, first, second in db.session.execute(statement):
+    for fact, item, first, second in rows:
         _note(done, int(fact), item, bool(first), bool(second))
     return done
 
@@ -258,5 +266,6 @@ def scenario_states(enrolment: Enrolment, module: Module) -> dict[int, str]:
 
 
 def trainee_dashboard(user: User) -> list[CourseProgress]:
-    """Each enrolment's progress, the most recently active first."""
-    return [course_progress(enrolment) for enrolment in enrolments.enrolments_of(user)]
+    """Each enrolment's progress, the most recently active first (versions read from memory)."""
+    return [course_progress(enrolment, outline.outline(enrolment.course_version))
+            for enrolment in enrolments.enrolments_of(user)]
