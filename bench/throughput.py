@@ -55,9 +55,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _load(base: str, path: str, args, cookie: str | None = None) -> measure.LoadResult:
+    """Requests per second once every worker is warm: a first full round under the same load lets
+    each gunicorn worker compile the templates and fill its memory (the floor's workers did so
+    while capturing), and only the second round counts."""
     headers = {"Cookie": cookie} if cookie else None
-    return measure.load(base, [path], duration=args.duration, connections=args.connections, threads=args.threads,
-                        use_wrk=not args.no_wrk, headers=headers)
+    for _round in range(2):
+        result = measure.load(base, [path], duration=args.duration, connections=args.connections,
+                              threads=args.threads, use_wrk=not args.no_wrk, headers=headers)
+    return result
 
 
 def _page_rows(page: Page, real: measure.LoadResult | None, floor: measure.LoadResult | None,

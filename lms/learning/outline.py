@@ -30,6 +30,10 @@ _ENTRY = (
     .where(Course.slug == sa.bindparam("slug"))
     .order_by(_live.id.desc())
     .limit(1)
+    # Only what picks the outline and names the versions: the content comes from memory.
+    .options(*(so.Load(alias).load_only(alias.id, alias.course_id, alias.version, alias.content_hash,
+                                          alias.is_live, alias.title, alias.enrolment)
+               for alias in (_live, _mine)))
 )
 
 
