@@ -259,7 +259,7 @@ def enrol_cohort(cohort: Cohort, course_version: CourseVersion, *, actor: User |
 
     Trainees already enrolled in the course (on any version) keep their enrolment and progress.
     """
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
 
     already = set(db.session.scalars(
         sa.select(Enrolment.user_id)
