@@ -154,3 +154,16 @@ def test_activity_due_needs_no_statement():
     assert not enrolments.activity_due(enrolment, now=now)
     enrolment.last_activity_at = now - enrolments.ACTIVITY_INTERVAL
     assert enrolments.activity_due(enrolment, now=now)
+
+
+def test_starting_and_submitting_a_knowledge_check_record_the_place(client, auth, db, people, core, enrolled):
+    module = next(m for m in core.modules if m.quiz is not None)
+    assert module.position == 1  # the first module is open: its knowledge check can be started
+    enrolments.record_activity(enrolled, course_path(core))
+    db.session.commit()
+    auth.login(people["trainee"])
+    response = client.post(f"/courses/{core.course.slug}/modules/{module.slug}/quiz")
+    assert response.status_code == 302
+    attempt_url = response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolled.id).last_url == attempt_url

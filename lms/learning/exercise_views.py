@@ -11,6 +11,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_refusal
 from lms.inputs import read_json
+from lms.learning import enrolment as enrolments
 from lms.learning import exercises
 from lms.learning.blueprint import bp
 from lms.learning.forms import ExerciseForm, ExerciseReviewForm
@@ -62,10 +63,12 @@ def answer_exercise(course_slug: str, module_slug: str, exercise_slug: str):
         db.session.rollback()
         show_refusal(form, error)
         return _exercise_page(place, exercise, form, status=error.status_code)
+    exercise_url = url_for("learning.exercise", course_slug=course_slug, module_slug=module_slug,
+                           exercise_slug=exercise.slug)
+    enrolments.record_activity(place.enrolment, exercise_url)  # POSTs record the place; views are throttled
     db.session.commit()
     flash(_("Your answer is submitted and on your record.") if form.submit.data else _("Draft saved."), "success")
-    return redirect(url_for("learning.exercise", course_slug=course_slug, module_slug=module_slug,
-                            exercise_slug=exercise.slug))
+    return redirect(exercise_url)
 
 
 @bp.post("/<course_slug>/modules/<module_slug>/exercises/<exercise_slug>/autosave")

@@ -9,6 +9,7 @@ from lms.auth.permissions import role_required
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_refusal
+from lms.learning import enrolment as enrolments
 from lms.learning import links, quizzes, standing
 from lms.learning.blueprint import bp
 from lms.learning.forms import QuizForm, StartQuizForm, submitted_answers
@@ -48,9 +49,11 @@ def start_quiz(course_slug: str, module_slug: str):
         db.session.rollback()
         show_refusal(form, error)
         return redirect(url_for("learning.quiz", course_slug=course_slug, module_slug=module_slug))
+    attempt_url = url_for("learning.attempt", course_slug=course_slug, module_slug=module_slug,
+                          attempt_id=attempt.id)
+    enrolments.record_activity(place.enrolment, attempt_url)  # POSTs record the place; views are throttled
     db.session.commit()
-    return redirect(url_for("learning.attempt", course_slug=course_slug, module_slug=module_slug,
-                            attempt_id=attempt.id))
+    return redirect(attempt_url)
 
 
 @bp.get("/<course_slug>/modules/<module_slug>/quiz/attempts/<int:attempt_id>")
@@ -112,6 +115,7 @@ def submit_quiz(course_slug: str, module_slug: str, attempt_id: int):
         db.session.rollback()
         show_refusal(form, error)
         return _attempt_form(place, quiz, attempt, chosen=error.answers, missing=error.question_ids, status=422)
+    enrolments.record_activity(place.enrolment, result_url)
     db.session.commit()
     if attempt.passed:
         flash(_("You passed the knowledge check with %(score)s%%.", score=attempt.score), "success")
