@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -146,13 +147,16 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(base: str, paths: list[str], *, duration: float, connections: int, threads: int) -> LoadResult:
-    """`wrk --latency`, cycling through `paths`."""
+def run_wrk(base: str, paths: list[str], *, duration: float, connections: int, threads: int,
+            headers: dict[str, str] | None = None) -> LoadResult:
+    """`wrk --latency`, cycling through `paths` (with `headers`, e.g. a signed-in session's cookie)."""
+    table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
     script = "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n" + (
+        f"local headers = {{{table}}}\n"
         "local i = 0\n"
         "request = function()\n"
         "  i = i + 1\n"
-        '  return wrk.format("GET", paths[(i % #paths) + 1])\n'
+        '  return wrk.format("GET", paths[(i % #paths) + 1], headers)\n'
         "end\n"
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -168,7 +172,8 @@ def run_wrk(base: str, paths: list[str], *, duration: float, connections: int, t
     return parse_wrk(output)
 
 
-def run_python_load(base: str, paths: list[str], *, duration: float, connections: int) -> LoadResult:
+def run_python_load(base: str, paths: list[str], *, duration: float, connections: int,
+                    headers: dict[str, str] | None = None) -> LoadResult:
     """A thread per connection, each with a keep-alive HTTP/1.1 connection, for `duration` seconds."""
     host, port = base.removeprefix("http://").split(":")
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -183,7 +188,7 @@ def run_python_load(base: str, paths: list[str], *, duration: float, connections
             i += connections
             start = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers or {})
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -209,14 +214,14 @@ def run_python_load(base: str, paths: list[str], *, duration: float, connections
 
 
 def load(base: str, paths: list[str], *, duration: float, connections: int, threads: int,
-         use_wrk: bool = True) -> LoadResult:
+         use_wrk: bool = True, headers: dict[str, str] | None = None) -> LoadResult:
     # A short warm-up: every gunicorn worker builds its app and opens its connections first.
     warm = min(1.0, duration)
     if use_wrk and wrk_available():
-        run_wrk(base, paths, duration=warm, connections=connections, threads=threads)
-        return run_wrk(base, paths, duration=duration, connections=connections, threads=threads)
-    run_python_load(base, paths, duration=warm, connections=connections)
-    return run_python_load(base, paths, duration=duration, connections=connections)
+        run_wrk(base, paths, duration=warm, connections=connections, threads=threads, headers=headers)
+        return run_wrk(base, paths, duration=duration, connections=connections, threads=threads, headers=headers)
+    run_python_load(base, paths, duration=warm, connections=connections, headers=headers)
+    return run_python_load(base, paths, duration=duration, connections=connections, headers=headers)
 
 
 def median_ms(values: list[float]) -> float:

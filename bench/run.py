@@ -7,6 +7,8 @@
 Targets (issue "Production and scale", point 4), as ratios measured in the same run:
   * the verification API serves at least half the requests per second of a minimal Flask endpoint
     under the same gunicorn settings;
+  * the lesson page serves at least half the requests per second of its floor (the same template
+    rendered from memory under the same gunicorn), the lesson and course pages in at most 6 statements;
   * each page's SQL statement count and latency at the large size stay within 1.5x of the small size;
   * a certificate PDF renders within 2x of WeasyPrint's one-line page;
   * bulk verification of 1,000 numbers takes under 1 second.
@@ -22,138 +24,31 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench import measure
 from bench.analyzer import analyzer_rows
+from bench.apps import Database, build_app, database_urls, login, resolve, seed_database, server_env
 from bench.measure import ROOT, StatementCounter, median_ms, percentile, timed
-from bench.report import NOT_PRESENT, Row, render_table, write_results
-from bench.seed import LARGE, PASSWORD, SMALL, Seeded, seed
-
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - a throwaway key for a local benchmark
+from bench.report import Row, render_table, write_results
+from bench.seed import LARGE, PASSWORD, SMALL, Seeded
+from bench.throughput import throughput_section
 
 # (title, role to log in as, endpoints that may serve it: the first one present is measured)
 PAGES = [
     ("Cohort dashboard", "supervisor", ["orgs.cohort", "orgs.cohort_dashboard", "orgs.dashboard"]),
     ("Grading queue", "supervisor", ["roleplay.queue"]),
     ("Lesson page", "trainee", ["learning.lesson"]),
+    ("Course page", "trainee", ["learning.course"]),
 ]
 PDF_ENDPOINTS = ["certificates.pdf", "certificates.download", "certificates.download_pdf"]
 VERIFY_ENDPOINT = "api.certificate"
 BULK_ENDPOINT = "api.verifications"
 
 
-@dataclass
-class Database:
-    size_name: str
-    url: str
-    instance: Path
-
-
-def database_urls(workdir: Path) -> dict[str, str]:
-    base = os.environ.get("BENCH_DATABASE_URL", "").strip()
-    if not base:
-        return {name: f"sqlite:///{workdir / f'bench-{name}.sqlite3'}" for name in ("small", "large")}
-    url = sa.make_url(base)
-    if not url.drivername.startswith("postgresql"):
-        raise SystemExit("BENCH_DATABASE_URL must be a PostgreSQL URL (SQLite is the default)")
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    urls = {}
-    with engine.connect() as connection:
-        for name in ("small", "large"):
-            database = f"{url.database}_bench_{name}"
-            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database})
-            if not exists:
-                connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
-            urls[name] = url.set(database=database).render_as_string(hide_password=False)
-    engine.dispose()
-    return urls
-
-
-def app_config(url: str, instance: Path) -> dict:
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": SECRET_KEY,
-        "INSTANCE_PATH": str(instance),
-        "DATA_DIR": str(instance / "files"),
-        "KEYS_DIR": str(instance / "keys"),
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": None,
-        "MAIL_BACKEND": "memory",
-        "LMS_BASE_URL": "http://127.0.0.1",
-    }
-    if url.startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    return config
-
-
-def server_env(url: str, instance: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET_KEY,
-        "LMS_INSTANCE_PATH": str(instance),
-        "DATA_DIR": str(instance / "files"),
-        "FLASK_KEYS_DIR": str(instance / "keys"),
-        "RATELIMIT_ENABLED": "false",
-        "REDIS_URL": "",
-        "LMS_BASE_URL": "http://127.0.0.1",
-        "LMS_ENV": "development",
-    }
-
-
-def build_app(url: str, instance: Path):
-    from lms import create_app
-
-    return create_app(app_config(url, instance))
-
-
-def seed_database(url: str, instance: Path, size, password_hash: str) -> Seeded:
-    app = build_app(url, instance)
-    with app.app_context():
-        from lms.extensions import db
-
-        seeded = seed(app, size, password_hash=password_hash)
-        if url.startswith("sqlite"):
-            # Several gunicorn processes share the file: readers must not wait for the writer.
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        elif url.startswith("postgresql"):
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("ANALYZE")
-        db.session.remove()
-        db.engine.dispose()
-    return seeded
-
-
 # -- pages ------------------------------------------------------------------------------------------
-
-
-def resolve(app, endpoints: list[str], values: dict) -> tuple[str | None, str]:
-    """The URL of the first endpoint present whose parameters we can fill, or (None, why not)."""
-    present = [e for e in endpoints if e in app.view_functions]
-    if not present:
-        return None, NOT_PRESENT
-    adapter = app.url_map.bind("127.0.0.1")
-    for endpoint in present:
-        for rule in app.url_map.iter_rules(endpoint):
-            if "GET" not in (rule.methods or ()):
-                continue
-            missing = [a for a in rule.arguments if a not in values]
-            if missing:
-                continue
-            return adapter.build(endpoint, {a: values[a] for a in rule.arguments}), endpoint
-    return None, f"n/a ({present[0]} needs parameters the bench does not seed)"
-
-
-def login(client, email: str) -> None:
-    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
-    if response.status_code != 302:
-        raise RuntimeError(f"could not log in as {email}: HTTP {response.status_code}")
 
 
 class PageClient:
@@ -389,6 +284,34 @@ def pdf_rows(database: Database, seeded: Seeded, repeat: int, log) -> list[Row]:
 # -- main -------------------------------------------------------------------------------------------
 
 
+SECTIONS = ("api", "throughput", "pages", "pdf", "analyzer")
+
+
+def measure_sections(dbs: dict[str, Database], seeded: dict[str, Seeded], args, log) -> list[Row]:
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"--only: unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    rows: list[Row] = []
+    if "api" in only:
+        log(f"Verification API under load ({'wrk' if measure.wrk_available() and not args.no_wrk else 'python'}, "
+            f"{args.connections} connections, {args.duration:g} s each) ...")
+        rows += api_rows(dbs["large"], seeded["large"], args, log)
+    if "throughput" in only:
+        log("Pages on gunicorn beside their floor ...")
+        rows += throughput_section(dbs["large"], seeded["large"], args, log)
+    if "pages" in only:
+        log("Pages at small and large size ...")
+        rows += page_rows(dbs, seeded, args.repeat, log)
+    if "pdf" in only:
+        log("Certificate PDFs ...")
+        rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
+    if "analyzer" in only:
+        log("Reply analyzer ...")
+        rows += analyzer_rows(args.repeat)
+    return rows
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -400,6 +323,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator even if wrk exists")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases (printed at the end)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to measure, of: {', '.join(SECTIONS)} (default: all)")
     return parser.parse_args(argv)
 
 
@@ -425,16 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             seeded[name] = seed_database(urls[name], dbs[name].instance, sizes[name], password_hash)
             log(f"  {seeded[name].counts} in {seeded[name].seconds:.1f} s")
 
-        rows: list[Row] = []
-        log(f"Verification API under load ({'wrk' if measure.wrk_available() and not args.no_wrk else 'python'}, "
-            f"{args.connections} connections, {args.duration:g} s each) ...")
-        rows += api_rows(dbs["large"], seeded["large"], args, log)
-        log("Pages at small and large size ...")
-        rows += page_rows(dbs, seeded, args.repeat, log)
-        log("Certificate PDFs ...")
-        rows += pdf_rows(dbs["large"], seeded["large"], max(5, args.repeat // 2), log)
-        log("Reply analyzer ...")
-        rows += analyzer_rows(args.repeat)
+        rows = measure_sections(dbs, seeded, args, log)
 
         elapsed = time.perf_counter() - started
         print()

@@ -195,6 +195,28 @@ def people(db):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def memoized_lesson_rendering():
+    """Render each lesson once per test session: the suite syncs the same course files many times.
+
+    `render_lesson` is pure given the lesson and the URLs its links resolve to, so the key holds both.
+    """
+    from lms.learning import sync
+
+    rendered: dict[tuple, str] = {}
+    render = sync.render_lesson
+
+    def memoized(lesson, module_url, asset_url):
+        key = (lesson.source, lesson.markdown, lesson.images, module_url("-"), asset_url("-"))
+        if key not in rendered:
+            rendered[key] = render(lesson, module_url, asset_url)
+        return rendered[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sync, "render_lesson", memoized)
+        yield
+
+
 @pytest.fixture(scope="session")
 def shipped_courses():
     """The shipped courses (courses/), parsed and validated once per test session."""

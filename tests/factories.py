@@ -326,17 +326,17 @@ def complete_exercises(enrolment, module):
 
 def pass_module(enrolment, module):
     """Read every lesson, pass the knowledge check and every role-play of a module, through the services."""
-    from lms.learning import services
+    from lms.learning import completion, quizzes
 
     for lesson in module.lessons:
-        services.mark_lesson_read(enrolment, lesson)
+        completion.mark_lesson_read(enrolment, lesson)
     complete_exercises(enrolment, module)
     if module.quiz is not None:
-        attempt = services.start_attempt(enrolment, module.quiz)
-        services.submit_attempt(attempt, quiz_answers(attempt))
+        attempt = quizzes.start_attempt(enrolment, module.quiz)
+        quizzes.submit_attempt(attempt, quiz_answers(attempt))
     for scenario in module.scenarios:
         make_submission(enrolment.user, scenario, state="passed", enrolment=enrolment)
-    services.refresh_module_progress(enrolment, module)
+    completion.refresh_module_progress(enrolment, module)
     db.session.flush()
 
 

@@ -29,7 +29,7 @@ HOSTILE_QUERIES = [
 @pytest.fixture
 def world(app, db, people, courses):
     """Demo-like rows for every kind of page, and candidate values for each URL parameter."""
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
 
     trainee = people["trainee"]
     record = org_factories.make_org_record(trainee, people["supervisor"], data_dir=app.config["DATA_DIR"])

@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from lms.extensions import db as _db
-from lms.learning import services
+from lms.learning import catalog, completion, standing
+from lms.learning import enrolment as enrolments
 from lms.models import ExerciseResponse, ModuleCompletion, QuizAttempt, utcnow
 from tests import factories
 from tests.v2_course import MODEL_ANSWER, REASON, sync_ready_course
@@ -88,10 +89,10 @@ def test_another_trainee_never_sees_someone_elses_answer(client, auth, db, peopl
 
 
 def _everything_but_the_exercise(people, ready):
-    enrolment = services.find_enrolment(people["trainee"], ready["version"].course)
+    enrolment = enrolments.find_enrolment(people["trainee"], ready["version"].course)
     module = ready["exercise"].module
     for lesson in module.lessons:
-        services.mark_lesson_read(enrolment, lesson)
+        completion.mark_lesson_read(enrolment, lesson)
     _db.session.add(QuizAttempt(enrolment_id=enrolment.id, quiz_id=module.quiz.id, submitted_at=utcnow(), score=100,
                                 passed=True))
     factories.make_submission(people["trainee"], ready["scenario"], state="passed", enrolment=enrolment)
@@ -106,8 +107,8 @@ def completed(db, enrolment, module) -> bool:
 
 def test_the_module_is_complete_only_once_its_exercise_is_submitted(client, auth, db, people, ready):
     enrolment, module = _everything_but_the_exercise(people, ready)
-    assert services.refresh_module_progress(enrolment, module) is False
-    progress = services.course_progress(enrolment).for_module(module)
+    assert completion.refresh_module_progress(enrolment, module) is False
+    progress = standing.course_progress(enrolment).for_module(module)
     assert progress.steps_total == 4 and progress.steps_done == 3
     auth.switch_to(people["trainee"])
     submit(client)
@@ -180,7 +181,7 @@ def test_the_course_page_shows_the_hour_breakdown_the_certificate_hours_come_fro
     for label, value in rows:
         assert f'<th scope="row">{label}</th><td class="num">{value}</td>' in page
     assert "The certificate prints 1.75 hours of instruction" in page
-    breakdown = services.hour_breakdown(ready["version"])
+    breakdown = catalog.hour_breakdown(ready["version"])
     assert abs(breakdown.total - breakdown.certified) <= 0.1 * breakdown.certified
 
 

@@ -13,7 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms.content.loader import load_course, load_courses
 from lms.errors import NotAllowed, NotEligible
 from lms.extensions import db as _db
-from lms.learning import services
+from lms.learning import completion, quizzes, standing
+from lms.learning import enrolment as enrolments
+from lms.learning.progress import ModuleStatus
 from lms.learning.sync import NEW_VERSION, UNCHANGED, VersionNotBumped, sync_course
 from lms.models import (
     AuditEvent,
@@ -64,7 +66,7 @@ def trainee(people):
 
 @pytest.fixture
 def enrolment(db, mini, trainee):
-    enrolment = services.enrol(trainee, mini)
+    enrolment = enrolments.enrol(trainee, mini)
     db.session.commit()
     return enrolment
 
@@ -150,7 +152,7 @@ def test_changed_content_without_a_version_bump_is_refused_clearly(db, mini, tmp
 
 def test_a_trainee_on_an_older_version_stays_on_it_and_new_trainees_get_the_live_one(
         db, client, auth, mini, enrolment, tmp_path):
-    services.mark_lesson_read(enrolment, modules_of(mini)["listening"].lessons[0])
+    completion.mark_lesson_read(enrolment, modules_of(mini)["listening"].lessons[0])
     db.session.commit()
     spec, _, _ = load_course(bumped_copy(tmp_path), tmp_path)
     new = sync_course(spec).course_version
@@ -158,16 +160,16 @@ def test_a_trainee_on_an_older_version_stays_on_it_and_new_trainees_get_the_live
     db.session.commit()
 
     assert db.session.get(Enrolment, enrolment.id).course_version_id == mini.id
-    assert services.enrol(newcomer, new).course_version_id == new.id
+    assert enrolments.enrol(newcomer, new).course_version_id == new.id
     with pytest.raises(NotEligible, match="no longer offered"):
-        services.enrol(factories.make_user(Role.TRAINEE), mini)
+        enrolments.enrol(factories.make_user(Role.TRAINEE), mini)
 
     auth.login(enrolment.user)
     page = client.get(COURSE).get_data(as_text=True)
     assert "Version 1.0" in page and "Version 1.1 is now offered to new trainees" in page
     lesson = client.get(f"{LISTENING}/lessons/open-questions").get_data(as_text=True)
     assert "answered in a word" not in lesson  # the content of the version they started
-    assert services.course_progress(enrolment).steps_done == 1  # their progress is kept
+    assert standing.course_progress(enrolment).steps_done == 1  # their progress is kept
 
 
 def test_courses_sync_command_is_idempotent(app, db, runner):
@@ -242,16 +244,16 @@ def test_trainee_cannot_self_enrol_in_a_course_run_by_organizations(db, client, 
     assert "Your organization enrols trainees in this course" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
     with pytest.raises(NotAllowed):
-        services.self_enrol(trainee, mini.course)
+        enrolments.self_enrol(trainee, mini.course)
 
 
 def test_org_admin_enrols_a_trainee_through_the_service(db, people, mini):
     mini.enrolment = "organization"
-    enrolment = services.enrol(people["trainee"], mini, enrolled_by=people["org_admin"])
+    enrolment = enrolments.enrol(people["trainee"], mini, enrolled_by=people["org_admin"])
     assert enrolment.enrolled_by_id == people["org_admin"].id
-    assert services.enrol(people["trainee"], mini) is enrolment  # idempotent
+    assert enrolments.enrol(people["trainee"], mini) is enrolment  # idempotent
     with pytest.raises(NotEligible, match="not a trainee"):
-        services.enrol(people["supervisor"], mini)
+        enrolments.enrol(people["supervisor"], mini)
 
 
 def test_supervisor_cannot_enrol(client, auth, people, mini):
@@ -284,7 +286,7 @@ def test_locked_module_sends_the_trainee_back_saying_why(client, auth, enrolment
     page = client.get(COURSE).get_data(as_text=True)
     assert "“Validation” opens when you have passed “Listening”." in page
     assert client.post(f"{VALIDATION}/lessons/what-validation-is/read").status_code == 302
-    assert services.course_progress(enrolment).steps_done == 0
+    assert standing.course_progress(enrolment).steps_done == 0
 
 
 def test_enrolled_trainee_reads_a_lesson_with_previous_and_next(client, auth, enrolment):
@@ -339,7 +341,7 @@ def test_lesson_images_are_served_to_signed_in_users_only(client, auth, trainee,
 
 def test_module_page_lists_lessons_quiz_and_role_plays_with_status(db, client, auth, enrolment, mini):
     listening = modules_of(mini)["listening"]
-    services.mark_lesson_read(enrolment, listening.lessons[0])
+    completion.mark_lesson_read(enrolment, listening.lessons[0])
     factories.make_submission(enrolment.user, listening.scenarios[0], state="submitted", enrolment=enrolment)
     db.session.commit()
     auth.login(enrolment.user)
@@ -468,13 +470,13 @@ def test_a_double_submit_scores_once(db, client, auth, enrolment):
 
 def test_the_guard_refuses_a_second_scoring_from_a_stale_copy(db, enrolment, mini):
     quiz = modules_of(mini)["listening"].quiz
-    attempt = services.start_attempt(enrolment, quiz)
-    services.submit_attempt(attempt, factories.quiz_answers(attempt))
+    attempt = quizzes.start_attempt(enrolment, quiz)
+    quizzes.submit_attempt(attempt, factories.quiz_answers(attempt))
     db.session.commit()
     submitted_at = attempt.submitted_at
     set_committed_value(attempt, "submitted_at", None)  # as a second request loaded it, before the first committed
-    with pytest.raises(services.AlreadySubmitted):
-        services.submit_attempt(attempt, factories.quiz_answers(attempt, correct=False))
+    with pytest.raises(quizzes.AlreadySubmitted):
+        quizzes.submit_attempt(attempt, factories.quiz_answers(attempt, correct=False))
     db.session.rollback()
     fresh = db.session.get(QuizAttempt, attempt.id)
     assert (fresh.score, fresh.passed, fresh.submitted_at) == (100, True, submitted_at)
@@ -482,17 +484,17 @@ def test_the_guard_refuses_a_second_scoring_from_a_stale_copy(db, enrolment, min
 
 def test_a_double_click_on_start_opens_one_attempt(db, enrolment, mini, monkeypatch):
     quiz = modules_of(mini)["listening"].quiz
-    first = services.start_attempt(enrolment, quiz)
-    assert services.start_attempt(enrolment, quiz) is first
+    first = quizzes.start_attempt(enrolment, quiz)
+    assert quizzes.start_attempt(enrolment, quiz) is first
     # The race: the second request did not see the first attempt yet; the unique index decides.
-    real, calls = services.open_attempt, []
+    real, calls = quizzes.open_attempt, []
 
     def blind_the_first_time(enrolment, quiz):
         calls.append(1)
         return None if len(calls) == 1 else real(enrolment, quiz)
 
-    monkeypatch.setattr(services, "open_attempt", blind_the_first_time)
-    assert services.start_attempt(enrolment, quiz).id == first.id
+    monkeypatch.setattr(quizzes, "open_attempt", blind_the_first_time)
+    assert quizzes.start_attempt(enrolment, quiz).id == first.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 1
 
 
@@ -500,15 +502,15 @@ def test_each_attempt_gets_its_own_shuffled_layout(db, enrolment, mini):
     quiz = modules_of(mini)["listening"].quiz
     layouts = set()
     for seed in range(6):
-        attempt = services.start_attempt(enrolment, quiz, rng=random.Random(seed))
+        attempt = quizzes.start_attempt(enrolment, quiz, rng=random.Random(seed))
         layouts.add(tuple((e["question"], tuple(e["options"])) for e in attempt.layout))
-        services.submit_attempt(attempt, factories.quiz_answers(attempt))
+        quizzes.submit_attempt(attempt, factories.quiz_answers(attempt))
     assert len(layouts) > 1
 
 
 def test_another_trainees_attempt_is_not_found(db, client, auth, enrolment, mini):
-    other = services.enrol(factories.make_user(Role.TRAINEE), mini)
-    attempt = services.start_attempt(other, modules_of(mini)["listening"].quiz)
+    other = enrolments.enrol(factories.make_user(Role.TRAINEE), mini)
+    attempt = quizzes.start_attempt(other, modules_of(mini)["listening"].quiz)
     db.session.commit()
     auth.login(enrolment.user)
     assert client.get(f"{LISTENING}/quiz/attempts/{attempt.id}").status_code == 404
@@ -520,21 +522,21 @@ def test_another_trainees_attempt_is_not_found(db, client, auth, enrolment, mini
 def test_a_module_passes_only_when_lessons_quiz_and_role_plays_are_done(db, enrolment, mini):
     listening = modules_of(mini)["listening"]
     for lesson in listening.lessons:
-        services.mark_lesson_read(enrolment, lesson)
-    attempt = services.start_attempt(enrolment, listening.quiz)
-    services.submit_attempt(attempt, factories.quiz_answers(attempt))
-    progress = services.course_progress(enrolment)
-    assert progress.for_module(listening).status is services.ModuleStatus.IN_PROGRESS
-    assert progress.for_module(modules_of(mini)["validation"]).status is services.ModuleStatus.LOCKED
+        completion.mark_lesson_read(enrolment, lesson)
+    attempt = quizzes.start_attempt(enrolment, listening.quiz)
+    quizzes.submit_attempt(attempt, factories.quiz_answers(attempt))
+    progress = standing.course_progress(enrolment)
+    assert progress.for_module(listening).status is ModuleStatus.IN_PROGRESS
+    assert progress.for_module(modules_of(mini)["validation"]).status is ModuleStatus.LOCKED
     assert (progress.steps_done, progress.steps_total, progress.percent) == (3, 6, 50)
 
     factories.make_submission(enrolment.user, listening.scenarios[0], state="passed", enrolment=enrolment)
-    assert services.refresh_module_progress(enrolment, listening) is True
-    assert services.refresh_module_progress(enrolment, listening) is True  # idempotent
+    assert completion.refresh_module_progress(enrolment, listening) is True
+    assert completion.refresh_module_progress(enrolment, listening) is True  # idempotent
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleCompletion)) == 1
-    progress = services.course_progress(enrolment)
-    assert progress.for_module(listening).status is services.ModuleStatus.PASSED
-    assert progress.for_module(modules_of(mini)["validation"]).status is services.ModuleStatus.AVAILABLE
+    progress = standing.course_progress(enrolment)
+    assert progress.for_module(listening).status is ModuleStatus.PASSED
+    assert progress.for_module(modules_of(mini)["validation"]).status is ModuleStatus.AVAILABLE
     assert progress.percent == 66
 
 
@@ -542,11 +544,11 @@ def test_a_submitted_role_play_that_is_not_passed_does_not_pass_the_module(db, e
     listening = modules_of(mini)["listening"]
     factories.pass_module(enrolment, modules_of(mini)["validation"])  # out of order: still only its own rules
     for lesson in listening.lessons:
-        services.mark_lesson_read(enrolment, lesson)
-    attempt = services.start_attempt(enrolment, listening.quiz)
-    services.submit_attempt(attempt, factories.quiz_answers(attempt))
+        completion.mark_lesson_read(enrolment, lesson)
+    attempt = quizzes.start_attempt(enrolment, listening.quiz)
+    quizzes.submit_attempt(attempt, factories.quiz_answers(attempt))
     factories.make_submission(enrolment.user, listening.scenarios[0], state="resubmit", enrolment=enrolment)
-    assert services.refresh_module_progress(enrolment, listening) is False
+    assert completion.refresh_module_progress(enrolment, listening) is False
 
 
 def test_completing_the_last_module_completes_the_course_once(db, enrolment, mini):
@@ -559,12 +561,12 @@ def test_completing_the_last_module_completes_the_course_once(db, enrolment, min
     try:
         for module in mini.modules:
             factories.pass_module(enrolment, module)
-        services.refresh_module_progress(enrolment, mini.modules[-1])
+        completion.refresh_module_progress(enrolment, mini.modules[-1])
     finally:
         course_completed.disconnect(receiver)
     assert received == [enrolment]
     assert enrolment.completed_at is not None
-    progress = services.course_progress(enrolment)
+    progress = standing.course_progress(enrolment)
     assert progress.completed and progress.percent == 100 and progress.next_step is None
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "course.completed")) is not None
 
@@ -572,7 +574,7 @@ def test_completing_the_last_module_completes_the_course_once(db, enrolment, min
 def test_passing_the_quiz_with_role_plays_passed_completes_the_module_from_the_view(db, client, auth, enrolment, mini):
     listening = modules_of(mini)["listening"]
     for lesson in listening.lessons:
-        services.mark_lesson_read(enrolment, lesson)
+        completion.mark_lesson_read(enrolment, lesson)
     factories.make_submission(enrolment.user, listening.scenarios[0], state="passed", enrolment=enrolment)
     db.session.commit()
     auth.login(enrolment.user)
@@ -588,7 +590,7 @@ def test_passing_the_quiz_with_role_plays_passed_completes_the_module_from_the_v
 
 def test_trainee_dashboard_shows_courses_statuses_and_where_to_continue(db, client, auth, enrolment, mini):
     listening = modules_of(mini)["listening"]
-    services.mark_lesson_read(enrolment, listening.lessons[0])
+    completion.mark_lesson_read(enrolment, listening.lessons[0])
     db.session.commit()
     auth.login(enrolment.user)
     client.get(f"{LISTENING}/lessons/open-questions")
@@ -634,7 +636,7 @@ def test_other_roles_keep_their_own_dashboard(client, auth, people, mini, role):
 
 def test_the_shipped_core_course_opens_for_a_trainee(db, client, auth, trainee, courses):
     core = courses["peer-specialist-core"]
-    services.enrol(trainee, core)
+    enrolments.enrol(trainee, core)
     db.session.commit()
     auth.login(trainee)
     for url in ("/courses/peer-specialist-core", "/courses/peer-specialist-core/modules/foundations",
@@ -652,7 +654,7 @@ def test_demo_enrols_the_demo_trainees_once_with_some_progress(db, runner, cours
     by_email = {e.user.email: e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.course_id == core.id))}
     taylor, jordan = by_email["trainee@example.org"], by_email["jordan@example.org"]
     assert "casey@example.org" in by_email
-    assert 0 < services.course_progress(taylor).steps_done < services.course_progress(jordan).steps_done
+    assert 0 < standing.course_progress(taylor).steps_done < standing.course_progress(jordan).steps_done
     assert taylor.last_url == "/courses/peer-specialist-core/modules/foundations/lessons/recovery-and-hope"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 1
 
@@ -660,7 +662,7 @@ def test_demo_enrols_the_demo_trainees_once_with_some_progress(db, runner, cours
 @pytest.mark.postgres
 @pytest.mark.skipif(not is_postgres(), reason="two overlapping transactions need PostgreSQL (SQLite has one writer)")
 def test_two_submissions_of_one_attempt_at_the_same_time_score_once_on_postgresql(app, db, enrolment, mini):
-    attempt = services.start_attempt(enrolment, modules_of(mini)["listening"].quiz)
+    attempt = quizzes.start_attempt(enrolment, modules_of(mini)["listening"].quiz)
     db.session.commit()
     attempt_id = attempt.id
     right, wrong = factories.quiz_answers(attempt), factories.quiz_answers(attempt, correct=False)
@@ -668,10 +670,10 @@ def test_two_submissions_of_one_attempt_at_the_same_time_score_once_on_postgresq
     def submit(answers):
         loaded = _db.session.get(QuizAttempt, attempt_id)
         assert loaded.submitted_at is None  # both requests saw an open attempt
-        return services.submit_attempt(loaded, answers)  # the guarded UPDATE holds the row until commit
+        return quizzes.submit_attempt(loaded, answers)  # the guarded UPDATE holds the row until commit
 
     outcome = race_two_writers(
-        app, lambda: submit(right), lambda: submit(wrong), refused=services.AlreadySubmitted
+        app, lambda: submit(right), lambda: submit(wrong), refused=quizzes.AlreadySubmitted
     )
 
     assert outcome.second_waited, "the second submission never waited on the first: no overlap was tested"

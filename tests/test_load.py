@@ -143,7 +143,7 @@ def seed_world() -> dict:
     """Certificates to verify, a trainee enrolled in the shipped core course, a submission to grade."""
     from lms.certificates.issuance import issue_certificate
     from lms.content.loader import load_courses
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
     from lms.learning.sync import sync_courses
     from tests.conftest import ROOT
 

@@ -189,7 +189,7 @@ def test_oversized_form_post_gets_the_friendly_413_page(client, db, app_config):
 @pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 4096}])
 def test_oversized_upload_of_a_recording_is_refused_with_413(client, db, people, auth, courses, tmp_path,
                                                              app_config):
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
     from lms.models import Scenario, Submission
 
     version = courses["peer-specialist-core"]
@@ -375,7 +375,7 @@ def _world(people, courses) -> dict:
     """Rows for the detail pages (a course in progress, a submission to grade, a certificate), and the
     values for their URL parameters."""
     from lms.certificates.issuance import issue_certificate
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
     from lms.models import Role as R
 
     version = courses["peer-specialist-core"]

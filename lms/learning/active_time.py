@@ -138,8 +138,8 @@ def record_report(user: User, kind: ActivityKind, activity_id: int, reported: in
     ).rowcount
     db.session.refresh(row)
     if counted and added and enrolment.course_version.minimum_active_share:
-        # Deferred import: learning.services asks this module whether a module's share is met.
-        from lms.learning.services import refresh_module_progress
+        # Deferred import: learning.completion asks this module whether a module's share is met.
+        from lms.learning.completion import refresh_module_progress
 
         refresh_module_progress(enrolment, db.session.get(Module, activity.module_id), now=now)
     return row

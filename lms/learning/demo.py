@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lms.extensions import db
-from lms.learning import services
+from lms.learning import catalog, completion, quizzes, standing
+from lms.learning.enrolment import enrol, record_activity
 from lms.models import Course, QuizAttempt, User
 
 CORE_COURSE = "peer-specialist-core"
@@ -20,7 +21,7 @@ def _path(endpoint: str, **values) -> str:
 
 def _live(slug: str):
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
-    return services.live_version(course) if course is not None else None
+    return catalog.live_version(course) if course is not None else None
 
 
 def _pass_quiz(enrolment, quiz) -> None:
@@ -30,12 +31,12 @@ def _pass_quiz(enrolment, quiz) -> None:
     )
     if already is not None:
         return
-    attempt = services.start_attempt(enrolment, quiz)
+    attempt = quizzes.start_attempt(enrolment, quiz)
     answers = {
         question["id"]: [option["id"] for option in question["options"] if option["correct"]]
         for question in quiz.questions
     }
-    services.submit_attempt(attempt, answers)
+    quizzes.submit_attempt(attempt, answers)
 
 
 def seed_learning(people: dict[str, User]) -> None:
@@ -47,27 +48,27 @@ def seed_learning(people: dict[str, User]) -> None:
     enrolments = {}
     for email in ("trainee@example.org", "jordan@example.org", "casey@example.org"):
         if email in people:
-            enrolments[email] = services.enrol(people[email], core, enrolled_by=coordinator)
-    modules = services.load_version(core.id).modules
+            enrolments[email] = enrol(people[email], core, enrolled_by=coordinator)
+    modules = catalog.load_version(core.id).modules
     first, second = modules[0], modules[1]
 
     taylor = enrolments.get("trainee@example.org")
     if taylor is not None and taylor.course_version_id == core.id:
-        services.mark_lesson_read(taylor, first.lessons[0])
-        services.record_activity(taylor, _path("learning.lesson", course_slug=CORE_COURSE, module_slug=first.slug,
+        completion.mark_lesson_read(taylor, first.lessons[0])
+        record_activity(taylor, _path("learning.lesson", course_slug=CORE_COURSE, module_slug=first.slug,
                                                lesson_slug=first.lessons[1].slug))
 
     jordan = enrolments.get("jordan@example.org")
     if jordan is not None and jordan.course_version_id == core.id:
         for lesson in first.lessons:
-            services.mark_lesson_read(jordan, lesson)
+            completion.mark_lesson_read(jordan, lesson)
         if first.quiz is not None:
             _pass_quiz(jordan, first.quiz)
-        services.record_activity(jordan, _path("learning.module", course_slug=CORE_COURSE, module_slug=first.slug))
-        if second.lessons and services.course_progress(jordan).for_module(second).status != "locked":
-            services.mark_lesson_read(jordan, second.lessons[0])
+        record_activity(jordan, _path("learning.module", course_slug=CORE_COURSE, module_slug=first.slug))
+        if second.lessons and standing.course_progress(jordan).for_module(second).status != "locked":
+            completion.mark_lesson_read(jordan, second.lessons[0])
 
     ce = _live(CE_COURSE)
     if ce is not None and "casey@example.org" in people:
-        services.enrol(people["casey@example.org"], ce)
+        enrol(people["casey@example.org"], ce)
     db.session.flush()

@@ -20,6 +20,7 @@ from lms import audit
 from lms.auth.permissions import supervises
 from lms.errors import Conflict, DomainError, NotAllowed, NotEligible
 from lms.extensions import db
+from lms.learning.completion import refresh_module_progress
 from lms.models import Enrolment, Exercise, ExerciseResponse, Module, Role, User, utcnow
 
 MAX_ANSWER_CHARS = 10_000
@@ -101,7 +102,6 @@ def submit_response(enrolment: Enrolment, exercise: Exercise, text: str, *, now:
         raise Conflict(_("You have already submitted this exercise; your answer is on your record."))
     audit.record("exercise.submitted", actor=enrolment.user, subject=enrolment, target_user=enrolment.user,
                  exercise=exercise.slug)
-    from lms.learning.services import refresh_module_progress
 
     refresh_module_progress(enrolment, exercise.module, now=now)
     return response
@@ -147,7 +147,6 @@ def review_response(response: ExerciseResponse, reviewer: User, comment: str, *,
     db.session.flush()
     audit.record("exercise.reviewed", actor=reviewer, subject=response.enrolment, target_user=response.enrolment.user,
                  exercise=response.exercise.slug)
-    from lms.learning.services import refresh_module_progress
 
     refresh_module_progress(response.enrolment, response.exercise.module, now=now)
     return response

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-from lms.learning.services import CourseProgress, NextStep
+from lms.learning.standing import CourseProgress, NextStep
 
 
 def module_url(course_slug: str, module) -> str:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lms.content import markdown
-from lms.content.schema import CourseSpec, ModuleSpec
+from lms.content.schema import CourseSpec, ExerciseSpec, LessonSpec, ModuleSpec, ScenarioSpec
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models import (
@@ -37,10 +37,6 @@ from lms.models import (
 CREATED = "created"
 NEW_VERSION = "new version"
 UNCHANGED = "unchanged"
-
-# Rendering is pure given (content, URLs): the test suite syncs the same files many times.
-_rendered: dict[tuple, str] = {}
-
 
 class VersionNotBumped(DomainError):
     status_code = 409
@@ -90,35 +86,58 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
         db.session.add(course)
         db.session.flush()
     else:
-        same = db.session.scalar(
-            sa.select(CourseVersion).where(
-                CourseVersion.course_id == course.id, CourseVersion.content_hash == spec.content_hash
-            )
-        )
-        if same is not None:
-            note = ""
-            if same.version != spec.version:
-                note = f'the content is identical to version "{same.version}"; the version number alone changed'
-            elif not same.is_live:
-                note = "this content is an older version that is not live"
-            return SyncOutcome(spec.slug, same.version, UNCHANGED, same, note)
-        taken = db.session.scalar(
-            sa.select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.version == spec.version)
-        )
-        if taken is not None:
-            raise VersionNotBumped(
-                f'{spec.source}: the content of {spec.slug} changed, but version "{spec.version}" is already '
-                f'synced with different content. Bump "version" in course.yaml (for example to '
-                f'"{_suggest_next(spec.version)}") and sync again; trainees on "{spec.version}" keep it.'
-            )
+        unchanged = _unchanged_outcome(course, spec)
+        if unchanged is not None:
+            return unchanged
         status = NEW_VERSION
         db.session.execute(
             sa.update(CourseVersion).where(CourseVersion.course_id == course.id).values(is_live=False)
         )
         course.title = spec.title
         course.kind = str(spec.kind)
+    version = _new_version(course, spec)
+    db.session.add(version)
+    db.session.flush()
+    rubrics = _add_rubrics(version, spec)
+    for asset in spec.assets:
+        db.session.add(
+            CourseAsset(course_version_id=version.id, path=asset.path, mimetype=asset.mimetype, data=asset.data)
+        )
+    module_url, asset_url = url_builders(spec.slug, spec.version)
+    for position, module_spec in enumerate(spec.modules, start=1):
+        _add_module(version, module_spec, position, rubrics, module_url, asset_url)
+    db.session.flush()
+    return SyncOutcome(spec.slug, spec.version, status, version)
 
-    version = CourseVersion(
+
+def _synced_version(course: Course, column, value) -> CourseVersion | None:
+    return db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == course.id, column == value))
+
+
+def _unchanged_outcome(course: Course, spec: CourseSpec) -> SyncOutcome | None:
+    """The outcome when this content is already synced; None when it is new. Refuses changed
+    content under a version number already taken."""
+    same = _synced_version(course, CourseVersion.content_hash, spec.content_hash)
+    if same is not None:
+        note = ""
+        if same.version != spec.version:
+            note = f'the content is identical to version "{same.version}"; the version number alone changed'
+        elif not same.is_live:
+            note = "this content is an older version that is not live"
+        return SyncOutcome(spec.slug, same.version, UNCHANGED, same, note)
+    if _synced_version(course, CourseVersion.version, spec.version) is not None:
+        raise VersionNotBumped(
+            f'{spec.source}: the content of {spec.slug} changed, but version "{spec.version}" is already '
+            f'synced with different content. Bump "version" in course.yaml (for example to '
+            f'"{_suggest_next(spec.version)}") and sync again; trainees on "{spec.version}" keep it.'
+        )
+    return None
+
+
+def _new_version(course: Course, spec: CourseSpec) -> CourseVersion:
+    certificate = spec.certificate
+    ethics = spec.ethics_code
+    return CourseVersion(
         course=course,
         version=spec.version,
         content_hash=spec.content_hash,
@@ -131,11 +150,11 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
         competencies=[{"id": c.id, "title": c.title, "framework": c.framework} for c in spec.competencies],
         certificate_rules=(
             {
-                "validity_months": spec.certificate.validity_months,
-                "renewal_ce_hours": spec.certificate.renewal_ce_hours,
-                "supervised_hours_required": spec.certificate.supervised_hours_required,
+                "validity_months": certificate.validity_months,
+                "renewal_ce_hours": certificate.renewal_ce_hours,
+                "supervised_hours_required": certificate.supervised_hours_required,
             }
-            if spec.certificate
+            if certificate
             else None
         ),
         feedback_targets=dict(spec.feedback_targets),
@@ -143,13 +162,14 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
         minimum_active_share=spec.minimum_active_share,
         exam=_exam(spec),
         ethics_code=(
-            {"title": spec.ethics_code.title, "version": spec.ethics_code.version,
-             "source": spec.ethics_code.based_on, "html": markdown.render(spec.ethics_code.markdown)}
-            if spec.ethics_code else None
+            {"title": ethics.title, "version": ethics.version, "source": ethics.based_on,
+             "html": markdown.render(ethics.markdown)}
+            if ethics else None
         ),
     )
-    db.session.add(version)
-    db.session.flush()
+
+
+def _add_rubrics(version: CourseVersion, spec: CourseSpec) -> dict[str, Rubric]:
     rubrics = {}
     for rubric_spec in spec.rubrics:
         rubric = Rubric(
@@ -171,18 +191,21 @@ def sync_course(spec: CourseSpec) -> SyncOutcome:
         )
         db.session.add(rubric)
         rubrics[rubric_spec.id] = rubric
-    for asset in spec.assets:
-        db.session.add(
-            CourseAsset(course_version_id=version.id, path=asset.path, mimetype=asset.mimetype, data=asset.data)
-        )
-    module_url, asset_url = url_builders(spec.slug, spec.version)
-    for position, module_spec in enumerate(spec.modules, start=1):
-        _add_module(version, module_spec, position, rubrics, spec, module_url, asset_url)
-    db.session.flush()
-    return SyncOutcome(spec.slug, spec.version, status, version)
+    return rubrics
 
 
-def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics: dict, course: CourseSpec,
+def render_lesson(lesson: LessonSpec, module_url: Callable[[str], str], asset_url: Callable[[str], str]) -> str:
+    """A lesson's Markdown as sanitised HTML, its `module:` links and images resolved (pure given
+    its arguments: the test suite memoizes it)."""
+    images = dict(lesson.images)
+    return markdown.render(
+        lesson.markdown,
+        module_url=module_url,
+        asset_url=lambda src: asset_url(images[src]) if src in images else None,
+    )
+
+
+def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics: dict,
                 module_url, asset_url) -> None:
     module = Module(
         course_version=version,
@@ -196,16 +219,6 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
     )
     db.session.add(module)
     for lesson_position, lesson in enumerate(spec.lessons, start=1):
-        images = dict(lesson.images)
-        key = (course.content_hash, lesson.source, module_url("-"), asset_url("-"))
-        html = _rendered.get(key)
-        if html is None:
-            html = markdown.render(
-                lesson.markdown,
-                module_url=module_url,
-                asset_url=lambda src, images=images: asset_url(images[src]) if src in images else None,
-            )
-            _rendered[key] = html
         db.session.add(
             Lesson(
                 module=module,
@@ -213,7 +226,7 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
                 position=lesson_position,
                 title=lesson.title,
                 minutes=lesson.minutes,
-                html=html,
+                html=render_lesson(lesson, module_url, asset_url),
                 word_count=lesson.word_count,
             )
         )
@@ -231,53 +244,57 @@ def _add_module(version: CourseVersion, spec: ModuleSpec, position: int, rubrics
         db.session.add(ExamItem(course_version=version, module=module, item_id=item.id, competency=item.competency,
                                 question=_question(item, spec.exam_items.source)))
     for exercise_position, exercise in enumerate(spec.exercises, start=1):
-        db.session.add(
-            Exercise(
-                module=module,
-                slug=exercise.id,
-                position=exercise_position,
-                title=exercise.title,
-                minutes=exercise.minutes,
-                competencies=list(exercise.competencies),
-                review=str(exercise.review),
-                prompt_html=markdown.render(exercise.prompt, module_url=module_url),
-                material_html=markdown.render(exercise.material, module_url=module_url) if exercise.material else "",
-                model_answer_html=markdown.render(exercise.model_answer, module_url=module_url),
-                reasons=list(exercise.reasons),
-            )
-        )
+        db.session.add(_exercise(module, exercise, exercise_position, module_url))
     for scenario_position, scenario in enumerate(spec.scenarios, start=1):
-        db.session.add(
-            Scenario(
-                module=module,
-                rubric=rubrics[scenario.rubric],
-                slug=scenario.id,
-                position=scenario_position,
-                title=scenario.title,
-                setting=str(scenario.setting),
-                persona=dict(scenario.persona),
-                skills=list(scenario.skills),
-                criteria=list(scenario.criteria),
-                minimums=dict(scenario.minimums),
-                pass_mark=scenario.pass_mark,
-                turns=[{"persona": t.persona, "hint": t.hint} for t in scenario.turns],
-                minutes=scenario.minutes,
-                competencies=list(scenario.competencies),
-                focal=list(scenario.focal),
-                brief=scenario.brief,
-                actor_notes=scenario.actor_notes,
-                rater_notes=scenario.rater_notes,
-                branches=[{"when": b.when, "then": b.then} for b in scenario.branches],
-                references=[
-                    ScenarioReference(
-                        slug=r.id, position=position, label=r.label, replies=list(r.replies), scores=dict(r.scores),
-                        gates={k: str(v) for k, v in r.gates.items()}, rationale=dict(r.rationale),
-                        decision=str(r.decision),
-                    )
-                    for position, r in enumerate(scenario.references, start=1)
-                ],
+        db.session.add(_scenario(module, scenario, scenario_position, rubrics[scenario.rubric]))
+
+
+def _exercise(module: Module, exercise: ExerciseSpec, position: int, module_url) -> Exercise:
+    return Exercise(
+        module=module,
+        slug=exercise.id,
+        position=position,
+        title=exercise.title,
+        minutes=exercise.minutes,
+        competencies=list(exercise.competencies),
+        review=str(exercise.review),
+        prompt_html=markdown.render(exercise.prompt, module_url=module_url),
+        material_html=markdown.render(exercise.material, module_url=module_url) if exercise.material else "",
+        model_answer_html=markdown.render(exercise.model_answer, module_url=module_url),
+        reasons=list(exercise.reasons),
+    )
+
+
+def _scenario(module: Module, scenario: ScenarioSpec, position: int, rubric: Rubric) -> Scenario:
+    return Scenario(
+        module=module,
+        rubric=rubric,
+        slug=scenario.id,
+        position=position,
+        title=scenario.title,
+        setting=str(scenario.setting),
+        persona=dict(scenario.persona),
+        skills=list(scenario.skills),
+        criteria=list(scenario.criteria),
+        minimums=dict(scenario.minimums),
+        pass_mark=scenario.pass_mark,
+        turns=[{"persona": t.persona, "hint": t.hint} for t in scenario.turns],
+        minutes=scenario.minutes,
+        competencies=list(scenario.competencies),
+        focal=list(scenario.focal),
+        brief=scenario.brief,
+        actor_notes=scenario.actor_notes,
+        rater_notes=scenario.rater_notes,
+        branches=[{"when": b.when, "then": b.then} for b in scenario.branches],
+        references=[
+            ScenarioReference(
+                slug=r.id, position=number, label=r.label, replies=list(r.replies), scores=dict(r.scores),
+                gates={k: str(v) for k, v in r.gates.items()}, rationale=dict(r.rationale),
+                decision=str(r.decision),
             )
-        )
+            for number, r in enumerate(scenario.references, start=1)
+        ],
+    )
 
 
 def _question(q, file: str) -> dict:

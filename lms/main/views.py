@@ -54,7 +54,7 @@ def staff_tiles(user) -> list[tuple[str, str, int | None]]:
 def trainee_dashboard():
     """Each enrolled course with its progress and module statuses, and where to continue."""
     from lms.learning import links
-    from lms.learning.services import trainee_dashboard as courses_of
+    from lms.learning.standing import trainee_dashboard as courses_of
 
     courses = [
         {

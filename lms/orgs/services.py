@@ -262,7 +262,7 @@ def enrol_cohort(cohort: Cohort, course_version: CourseVersion, *, actor: User |
 
     Trainees already enrolled in the course (on any version) keep their enrolment and progress.
     """
-    from lms.learning.services import enrol
+    from lms.learning.enrolment import enrol
 
     members = permissions.cohort_trainee_ids(cohort.id)  # a membership left over from a move enrols nobody
     already = set(db.session.scalars(

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from lms.auth.services import find_user_by_email
-from lms.learning import services
+from lms.learning import catalog, quizzes
+from lms.learning import enrolment as enrolments
 from lms.models import Role
 from tests import factories
 
@@ -21,7 +22,7 @@ def make_trainee(email: str) -> None:
 
 def _module(email: str, slug: str):
     user = find_user_by_email(email)
-    enrolment = services.find_enrolment(user, services.find_course("peer-specialist-core"))
+    enrolment = enrolments.find_enrolment(user, catalog.find_course("peer-specialist-core"))
     module = next(m for m in enrolment.course_version.modules if m.slug == slug)
     return enrolment, module
 
@@ -35,7 +36,7 @@ def pass_foundations(email: str) -> None:
 def answers_for_open_attempt(email: str, correct: bool) -> dict:
     """What the test may know and the page never shows: which options are right."""
     enrolment, module = _module(email, "active-listening")
-    attempt = services.open_attempt(enrolment, module.quiz)
+    attempt = quizzes.open_attempt(enrolment, module.quiz)
     answers = factories.quiz_answers(attempt, correct=correct)
     first = attempt.layout[0]["question"]
     question = next(q for q in module.quiz.questions if q["id"] == first)

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from lms.auth.services import find_user_by_email
 from lms.extensions import db
-from lms.learning import services as learning
+from lms.learning import catalog, completion, quizzes
+from lms.learning import enrolment as enrolments
 from lms.models import Role, Scenario, Submission
 from tests import factories
 
@@ -48,15 +49,15 @@ def seed_people(tag: str) -> dict[str, str]:
     other = factories.make_user(Role.SUPERVISOR, org=org, email=f"rp-other-{tag}@example.org", name="Olu Other")
     factories.make_cohort(org, supervisors=[supervisor], trainees=[trainee])
     factories.make_cohort(org, supervisors=[other])
-    enrolment = learning.enrol(trainee, learning.live_version(learning.find_course(COURSE)))
-    modules = learning.load_version(enrolment.course_version_id).modules
+    enrolment = enrolments.enrol(trainee, catalog.live_version(catalog.find_course(COURSE)))
+    modules = catalog.load_version(enrolment.course_version_id).modules
     for module in modules:
         if module.slug == MODULE:
             for lesson in module.lessons:
-                learning.mark_lesson_read(enrolment, lesson)
+                completion.mark_lesson_read(enrolment, lesson)
             factories.complete_exercises(enrolment, module)
-            attempt = learning.start_attempt(enrolment, module.quiz)
-            learning.submit_attempt(attempt, factories.quiz_answers(attempt))
+            attempt = quizzes.start_attempt(enrolment, module.quiz)
+            quizzes.submit_attempt(attempt, factories.quiz_answers(attempt))
             for scenario in module.scenarios:
                 if scenario.slug != SCENARIO:
                     factories.make_submission(trainee, scenario, state="passed", enrolment=enrolment)
