@@ -30,9 +30,12 @@ _ENTRY = (
     .where(Course.slug == sa.bindparam("slug"))
     .order_by(_live.id.desc())
     .limit(1)
-    # Only what picks the outline and names the versions: the content comes from memory.
+    # Only what picks the outline and names the versions, and the small settings the certificate's
+    # requirements read (lms.requirements): the content comes from memory.
     .options(*(so.Load(alias).load_only(alias.id, alias.course_id, alias.version, alias.content_hash,
-                                          alias.is_live, alias.title, alias.enrolment)
+                                          alias.is_live, alias.title, alias.enrolment, alias.certificate_rules,
+                                          alias.minimum_active_share, alias.exam, alias.hour_breakdown,
+                                          alias.ethics_code)
                for alias in (_live, _mine)))
 )
 

@@ -6,20 +6,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lms.extensions import db
-from lms.learning import active_time
+from lms.learning import active_time, standing
+from lms.learning.outline import outline
 from lms.models import (
     Enrolment,
-    Exercise,
-    ExerciseResponse,
-    Lesson,
-    LessonProgress,
-    Module,
     ModuleCompletion,
-    Quiz,
-    QuizAttempt,
-    Scenario,
-    Submission,
-    SubmissionState,
 )
 from lms.requirements import Requirement, register
 
@@ -29,35 +20,16 @@ def link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values) if has_request_context() else None
 
 
-def _minutes(column, *conditions):
-    return sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(*conditions).scalar_subquery()
-
-
-def completion_totals(enrolment: Enrolment) -> sa.Row:
-    """Modules passed of all, and the declared minutes of each kind of completed activity: one statement."""
-    version_id, enrolment_id = enrolment.course_version_id, enrolment.id
-    version_modules = sa.select(Module.id).where(Module.course_version_id == version_id)
-    read = sa.select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment_id)
-    exercises_done = sa.select(ExerciseResponse.exercise_id).where(
-        ExerciseResponse.enrolment_id == enrolment_id, ExerciseResponse.submitted_at.is_not(None),
-        ExerciseResponse.reviewed_at.is_not(None) | (Exercise.review != "required"))
-    quizzes_passed = sa.select(QuizAttempt.quiz_id).where(
-        QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.passed.is_(True))
-    scenarios_passed = sa.select(Submission.scenario_id).where(
-        Submission.trainee_id == enrolment.user_id, Submission.state == SubmissionState.PASSED)
-    return db.session.execute(sa.select(
-        sa.select(sa.func.count()).select_from(Module).where(Module.course_version_id == version_id)
-        .scalar_subquery().label("modules"),
-        sa.select(sa.func.count()).select_from(ModuleCompletion).where(
-            ModuleCompletion.enrolment_id == enrolment_id, ModuleCompletion.module_id.in_(version_modules))
-        .scalar_subquery().label("passed"),
-        _minutes(Lesson.minutes, Lesson.module_id.in_(version_modules), Lesson.id.in_(read)).label("lessons"),
-        _minutes(Exercise.minutes, Exercise.module_id.in_(version_modules),
-                 Exercise.id.in_(exercises_done.correlate(Exercise))).label("exercises"),
-        _minutes(Quiz.minutes, Quiz.module_id.in_(version_modules), Quiz.id.in_(quizzes_passed)).label("quizzes"),
-        _minutes(Scenario.minutes, Scenario.module_id.in_(version_modules),
-                 Scenario.id.in_(scenarios_passed)).label("scenarios"),
-    )).one()
+def completed_minutes(version, done: standing.Done) -> int:
+    """The declared minutes of the self-paced activities the trainee completed (nothing else is earned)."""
+    total = 0
+    for module in version.modules:
+        total += sum(lesson.minutes for lesson in module.lessons if lesson.id in done.read)
+        total += sum(exercise.minutes for exercise in module.exercises if done.exercise_done(exercise))
+        total += sum(s.minutes for s in module.scenarios if s.id in done.scenarios_passed)
+        if module.quiz is not None and module.quiz.id in done.quizzes_passed:
+            total += module.quiz.minutes
+    return total
 
 
 def active_minutes_missing(enrolment: Enrolment) -> int:
@@ -73,11 +45,15 @@ def active_minutes_missing(enrolment: Enrolment) -> int:
 
 
 def modules_requirement(enrolment: Enrolment) -> Requirement:
-    totals = completion_totals(enrolment)
+    # The course's content from memory and what the trainee did (read once per page): no statement of its own.
+    version = outline(enrolment.course_version)
+    done = standing.done_by(enrolment)
+    modules = len(version.modules)
+    passed = sum(1 for module in version.modules if module.id in done.modules_passed)
     # completed_at is set once, when the last module passed: the course stays complete after that.
-    met = enrolment.completed_at is not None or 0 < totals.modules <= totals.passed
+    met = enrolment.completed_at is not None or 0 < modules <= passed
     detail = ngettext("%(passed)s of %(num)s module passed", "%(passed)s of %(num)s modules passed",
-                      totals.modules, passed=totals.modules if met else totals.passed)
+                      modules, passed=modules if met else passed)
     missing = 0 if met else active_minutes_missing(enrolment)
     if missing:
         detail += "; " + ngettext("%(num)s more minute of active time needed",
@@ -87,7 +63,7 @@ def modules_requirement(enrolment: Enrolment) -> Requirement:
         title=_("Modules"),
         met=met,
         detail=detail,
-        earned_minutes=int(totals.lessons + totals.exercises + totals.quizzes + totals.scenarios),
+        earned_minutes=completed_minutes(version, done),
         url=link("learning.course", course_slug=enrolment.course.slug),
     )
 

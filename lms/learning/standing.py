@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import g, has_request_context, request
 
 from lms.extensions import db
 from lms.learning import catalog, outline
@@ -188,7 +189,20 @@ _DONE = _done_statement()  # built once: the progress pages bind two ids, they d
 
 
 def done_by(enrolment: Enrolment) -> Done:
-    """Everything the enrolment did, in one statement (the pages that show progress are kept lean)."""
+    """Everything the enrolment did, in one statement (the pages that show progress are kept lean).
+
+    Within a GET it is read once per enrolment: a GET writes nothing, so what the trainee has done
+    cannot change during it, and the page and the certificate's requirements share one read.
+    """
+    if not (has_request_context() and request.method in ("GET", "HEAD")):
+        return _read_done(enrolment)
+    memo = g.setdefault("learning_done_by", {})
+    if enrolment.id not in memo:
+        memo[enrolment.id] = _read_done(enrolment)
+    return memo[enrolment.id]
+
+
+def _read_done(enrolment: Enrolment) -> Done:
     rows = db.session.execute(_DONE, {"enrolment_id": enrolment.id, "user_id": enrolment.user_id})
     done = Done()
     for fact, item, first, second in rows:

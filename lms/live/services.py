@@ -248,16 +248,22 @@ def sessions_for_trainee(user: User) -> list[TraineeSession]:
 
 
 def _minutes_by_course(user_ids, course_ids) -> tuple[dict, dict]:
-    """{(user id, course id): attended minutes} and the same for approved make-ups, in two queries."""
-    attended = dict(((user_id, course_id), int(total)) for user_id, course_id, total in db.session.execute(
-        sa.select(Attendance.user_id, LiveSession.course_id, sa.func.sum(Attendance.minutes))
+    """{(user id, course id): attended minutes} and the same for approved make-ups, in one statement."""
+    attended_rows = (
+        sa.select(sa.literal(0).label("made_up"), Attendance.user_id, LiveSession.course_id,
+                  sa.func.sum(Attendance.minutes).label("total"))
         .join(LiveSession, LiveSession.id == Attendance.session_id)
         .where(Attendance.user_id.in_(user_ids), LiveSession.course_id.in_(course_ids))
-        .group_by(Attendance.user_id, LiveSession.course_id)))
-    made_up = dict(((user_id, course_id), int(total)) for user_id, course_id, total in db.session.execute(
-        sa.select(LiveMakeUp.user_id, LiveMakeUp.course_id, sa.func.sum(LiveMakeUp.minutes))
+        .group_by(Attendance.user_id, LiveSession.course_id))
+    made_up_rows = (
+        sa.select(sa.literal(1).label("made_up"), LiveMakeUp.user_id, LiveMakeUp.course_id,
+                  sa.func.sum(LiveMakeUp.minutes).label("total"))
         .where(LiveMakeUp.user_id.in_(user_ids), LiveMakeUp.course_id.in_(course_ids))
-        .group_by(LiveMakeUp.user_id, LiveMakeUp.course_id)))
+        .group_by(LiveMakeUp.user_id, LiveMakeUp.course_id))
+    attended: dict = {}
+    made_up: dict = {}
+    for kind, user_id, course_id, total in db.session.execute(sa.union_all(attended_rows, made_up_rows)):
+        (made_up if kind else attended)[(user_id, course_id)] = int(total or 0)
     return attended, made_up
 
 
