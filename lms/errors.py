@@ -57,6 +57,12 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class CoursesMissing(DomainError):
+    """Something needs the shipped courses in the database (the demo): `flask setup` loads them."""
+
+    status_code = 409
+
+
 class TooSoon(DomainError):
     """The action opens later (another attempt after the wait, a sitting not yet open)."""
 

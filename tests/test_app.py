@@ -146,7 +146,8 @@ def test_cli_refuses_a_duplicate_email(runner, db):
     assert result.exit_code != 0 and "already exists" in result.output
 
 
-def test_demo_is_idempotent_and_prints_logins(runner, db):
+def test_demo_is_idempotent_and_prints_logins(runner, db, courses, monkeypatch):
+    factories.stub_certificate_pdfs(monkeypatch)
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "trainee@example.org" in first.output and "admin@example.org" in first.output

@@ -54,14 +54,17 @@ def create_user(
     role: Role = Role.TRAINEE,
     organization: Organization | None = None,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. `password_hash` is an already hashed password, for the demo's accounts that share one
+    published password (hashing it once keeps `flask setup` quick: scrypt is slow on purpose)."""
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
         raise EmailTaken("An account with this email address already exists.", field="email")
     user = User(
         email=email,
         name=name.strip(),
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash or (hash_password(password) if password else None),
         role=str(role),
         organization_id=organization.id if organization is not None else None,
     )
