@@ -132,7 +132,7 @@ def pass_modules(world: DemoWorld, email: str, *, start: datetime, end: datetime
                  struggle_every: int = 0):
     """The trainee passes the first `count` modules between `start` and `end`, through the services.
     Every `struggle_every`-th module they fail the knowledge check once and resubmit the role-play."""
-    rng = random.Random(email)
+    rng = random.Random(email)  # noqa: S311 - a reproducible demo story, not a secret
     enrolment = learning_demo.enrol(world.people[email], world.core, at=start,
                                     by=world.people["coordinator@example.org"])
     step = (end - start) / max(count, 1)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy.pool import StaticPool
 
@@ -22,11 +23,11 @@ def pytest_addoption(parser):
     parser.addoption("--fast-paths", choices=["on", "off"], default=None,
                      help="build the test apps with FAST_PATHS on (the default) or off")
     parser.addoption("--raise-on-lazy-load", action="store_true", default=False,
-                     help="every test fails on a lazy load that would run SQL (an N+1), not only those marked")
+                     help="every test fails on an N+1 (a relationship lazily loaded row by row), not only those marked")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "no_lazy_loads: a relationship loaded lazily (with SQL) fails the test")
+    config.addinivalue_line("markers", "no_lazy_loads: a relationship lazily loaded row by row in a request fails")
     if config.getoption("--fast-paths"):
         os.environ[FAST_PATHS_VARIABLE] = config.getoption("--fast-paths")
 
@@ -101,16 +102,28 @@ def app_config(tmp_path):
 
 
 class LazyLoad(AssertionError):
-    """A relationship was loaded lazily, with a query of its own: in a loop, that is an N+1."""
+    """One relationship was loaded lazily for several rows, a query each: an N+1."""
 
 
-def _raise_on_lazy_load(orm_execute_state) -> None:
-    """A lazy load that runs SQL fails (one found in the identity map runs none, and passes); eager
-    loads (selectin, joined) are not lazy loads and pass."""
-    state = orm_execute_state.lazy_loaded_from if orm_execute_state.is_select else None
-    if state is not None:
-        raise LazyLoad(f"lazy load from {state.class_.__name__} (id {state.identity}): load it eagerly "
-                       f"(selectinload/joinedload) in the query that fetched it")
+_LAZY_LOADS = "tests_lazy_loads"
+
+
+N_PLUS_ONE = 3  # the same relationship lazily loaded for this many different rows in one request fails
+
+
+def _raise_on_repeated_lazy_load(orm_execute_state) -> None:
+    """A relationship lazily loaded (with SQL) for several different rows of one request fails: that is
+    a loop loading it row by row. One object's page (and its reload after a commit) passes, as do loads
+    found in the identity map (no SQL) and eager loads (selectin, joined). Only requests count: a test's
+    own checks may reload what a request changed."""
+    if not orm_execute_state.is_select or orm_execute_state.lazy_loaded_from is None or not has_request_context():
+        return
+    path = str(orm_execute_state.loader_strategy_path)
+    parents = orm_execute_state.session.info.setdefault(_LAZY_LOADS, {}).setdefault(path, set())
+    parents.add(orm_execute_state.lazy_loaded_from.identity)
+    if len(parents) >= N_PLUS_ONE:
+        raise LazyLoad(f"{path} loaded lazily for {len(parents)} rows in one request: load it eagerly "
+                       f"(selectinload/joinedload) in the query that fetched the rows")
 
 
 @pytest.fixture
@@ -120,7 +133,7 @@ def app(tmp_path, app_config, request):
     strict = (request.node.get_closest_marker("no_lazy_loads") is not None
               or request.config.getoption("--raise-on-lazy-load"))
     if strict:
-        sa.event.listen(so.Session, "do_orm_execute", _raise_on_lazy_load)
+        sa.event.listen(so.Session, "do_orm_execute", _raise_on_repeated_lazy_load)
     try:
         with app.app_context():
             fresh_schema()
@@ -131,7 +144,7 @@ def app(tmp_path, app_config, request):
             _db.engine.dispose()
     finally:
         if strict:
-            sa.event.remove(so.Session, "do_orm_execute", _raise_on_lazy_load)
+            sa.event.remove(so.Session, "do_orm_execute", _raise_on_repeated_lazy_load)
 
 
 def fresh_schema() -> None:

@@ -26,6 +26,9 @@ from lms.roleplay import services as roleplay
 from tests import factories
 from tests.conftest import FreshContextClient
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 SCENARIO_CHARACTERS = {"Jordan", "Dana", "Priya", "Sam", "Lee", "Jamie", "Noor", "Lena"}
 
 

@@ -15,6 +15,9 @@ from lms.auth.permissions import object_rules
 from lms.models import Role
 from tests import factories
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 
 @pytest.fixture
 def world(db):

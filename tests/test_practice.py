@@ -9,6 +9,9 @@ from lms.practice import services
 from tests import factories
 from tests.org_factories import make_org_course, make_org_hours
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 
 def log(client, **fields):
     data = {"worked_on": "2026-03-02", "setting": "Riverside drop-in", "activity": "Peer support conversations",

@@ -94,7 +94,7 @@ def grade(submission: Submission, grader: User, levels: dict[str, int], *, at: d
     submission.graded_at = submission.updated_at = at
     if second is not None:
         blind = services.second_mark(submission, second, _scores(
-            submission.scenario, second_opinion(levels, rng or random.Random(submission.id)), ""))
+            submission.scenario, second_opinion(levels, rng or random.Random(submission.id)), ""))  # noqa: S311 - demo data
         blind.created_at = at + timedelta(hours=5)
     return counted
 
@@ -131,7 +131,7 @@ def wait_for_grade(trainee: User, scenario: Scenario, *, at: datetime, second_ma
 def seed_calibration(admin: User, supervisors: list[User], samples: list[Submission], *, at: datetime) -> None:
     """The administrator shares graded submissions as calibration samples; the supervisors who did not
     grade them grade them blind, so the calibration page and the agreement page both have content."""
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - a reproducible demo story, not a secret
     for index, submission in enumerate(samples):
         services.set_calibration(submission, admin, True)
         reference = services.effective_grade(submission)
