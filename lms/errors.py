@@ -63,6 +63,18 @@ class CoursesMissing(DomainError):
     status_code = 409
 
 
+class ErasureRefused(DomainError):
+    """A person's data cannot be erased now (already erased, oneself, the last administrator)."""
+
+    status_code = 409
+
+
+class AccountChangeRefused(DomainError):
+    """An account cannot take this role or organization (erased, the last administrator, no organization)."""
+
+    status_code = 409
+
+
 class TooSoon(DomainError):
     """The action opens later (another attempt after the wait, a sitting not yet open)."""
 

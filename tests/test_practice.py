@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from lms.models import AuditEvent, Certificate, Enrolment, ReviewState, Role, SupervisedHours, utcnow

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import DomainError
+from lms.errors import ErasureRefused
 from lms.extensions import db
 from lms.files import delete_after_commit
 from lms.mail import copies_mentioning
@@ -301,30 +302,21 @@ def _scrub_audit_events(user: User, needles: list[str]) -> int:
     return changed
 
 
-def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool,
-               mail_dir: Path | None = None) -> ErasureReport:
-    """Remove the person's personal data and files; keep certificate records verifiable.
-
-    The files (theirs under `data_dir`, and the development copies of mail to or about them in
-    `mail_dir`) are deleted once the caller's commit succeeds."""
+def _refuse_erasure(user: User, actor: User | None) -> None:
     if user.erased_at is not None:
-        raise DomainError("This person's data was already erased.")
+        raise ErasureRefused(_("This person's data was already erased."))
     if actor is not None and actor.id == user.id:
-        raise DomainError("You cannot erase your own account here. Ask another administrator.")
+        raise ErasureRefused(_("You cannot erase your own account here. Ask another administrator."))
     if user.role == Role.ADMIN:
         others = db.session.scalar(sa.select(sa.func.count(User.id)).where(
             User.role == Role.ADMIN, User.id != user.id, User.active.is_(True), User.erased_at.is_(None)))
         if not others:
-            raise DomainError("This is the last administrator: create another one first.")
-    needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
-    now = utcnow()
+            raise ErasureRefused(_("This is the last administrator: create another one first."))
 
-    files = [stored_file(data_dir, relative) for _kind, relative in _person_files(user)]
-    files = [path for path in files if path is not None]
-    files_deleted = len(files)
-    # After the commit: if the erasure fails to commit, the files stay with the rows that name them.
-    delete_after_commit(db.session(), *files, *copies_mentioning(mail_dir, needles))
 
+def _erase_work(user: User, now: datetime) -> int:
+    """Replies, recordings, notes and answers go; dates, levels and states stay for progress and statistics.
+    Returns how many role-play submissions were cleared."""
     submissions = db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == user.id).options(so.selectinload(Submission.grades))
     ).all()
@@ -338,13 +330,15 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
         for grade in submission.grades:  # notes about the person; the rubric levels stay for statistics
             grade.comments = {}
             grade.feedback = ""
-
     enrolment_ids = sa.select(Enrolment.id).where(Enrolment.user_id == user.id)
     for response in db.session.scalars(sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(
             enrolment_ids))):
         response.text = ""  # the answer and the comment about it; the submission date stays for progress
         response.review_comment = ""
+    return len(submissions)
 
+
+def _erase_logged_activities(user: User) -> None:
     for entry in db.session.scalars(sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id)):
         entry.setting = ""
         entry.activity = ""
@@ -356,6 +350,9 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
             entry.title = ERASED_MARK
             entry.provider = ""
 
+
+def _detach_certificates(user: User, needles: list[str], *, keep_certificate_name: bool) -> int:
+    """Certificates stay verifiable, without the account (and without the name unless configured)."""
     certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
     for certificate in certificates:
         certificate.user_id = None
@@ -365,11 +362,10 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
             certificate.holder_name = WITHHELD_NAME
         if certificate.revoked_reason:  # verifiers still see that and why it was revoked, without the person
             certificate.revoked_reason = _scrub(certificate.revoked_reason, needles)
+    return len(certificates)
 
-    if user.email:
-        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
-    scrubbed = _scrub_audit_events(user, needles)
 
+def _anonymise_account(user: User, now: datetime) -> None:
     user.name = f"Erased user #{user.id}"
     user.email = None
     user.password_hash = None
@@ -380,8 +376,32 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     user.last_activity_at = None
     user.failed_logins = 0
     user.locked_until = None
+
+
+def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool,
+               mail_dir: Path | None = None) -> ErasureReport:
+    """Remove the person's personal data and files; keep certificate records verifiable.
+
+    The files (theirs under `data_dir`, and the development copies of mail to or about them in
+    `mail_dir`) are deleted once the caller's commit succeeds."""
+    _refuse_erasure(user, actor)
+    needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
+    now = utcnow()
+
+    files = [stored_file(data_dir, relative) for _kind, relative in _person_files(user)]
+    files = [path for path in files if path is not None]
+    # After the commit: if the erasure fails to commit, the files stay with the rows that name them.
+    delete_after_commit(db.session(), *files, *copies_mentioning(mail_dir, needles))
+
+    submissions = _erase_work(user, now)
+    _erase_logged_activities(user)
+    certificates = _detach_certificates(user, needles, keep_certificate_name=keep_certificate_name)
+    if user.email:
+        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
+    scrubbed = _scrub_audit_events(user, needles)
+    _anonymise_account(user, now)
     db.session.flush()
-    report = ErasureReport(user.id, files_deleted, len(submissions), len(certificates), keep_certificate_name, scrubbed)
-    audit.record("user.erased", actor=actor, subject=user, target_user=user, files_deleted=files_deleted,
-                 certificates_kept=len(certificates), holder_name_kept=keep_certificate_name)
+    report = ErasureReport(user.id, len(files), submissions, certificates, keep_certificate_name, scrubbed)
+    audit.record("user.erased", actor=actor, subject=user, target_user=user, files_deleted=len(files),
+                 certificates_kept=certificates, holder_name_kept=keep_certificate_name)
     return report
