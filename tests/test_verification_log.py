@@ -66,7 +66,8 @@ def test_buffered_lookups_are_written_when_the_buffer_is_flushed(app, client, db
     assert log_row.ip == "127.0.0.1" and log_row.created_at is not None
 
 
-@pytest.mark.parametrize("app_config", [{"FAST_PATHS": True, "VERIFICATION_LOG_BUFFER": 2, "VERIFICATION_LOG_FLUSH_SECONDS": 0}])
+@pytest.mark.parametrize("app_config", [{"FAST_PATHS": True, "VERIFICATION_LOG_BUFFER": 2,
+                                        "VERIFICATION_LOG_FLUSH_SECONDS": 0}])
 def test_a_full_buffer_is_written_at_once(app, client, db, issued, app_config):
     url = f"/api/v1/certificates/{issued['valid'].number}"
     client.get(url)
