@@ -89,11 +89,14 @@ def _world(core: CourseVersion) -> DemoWorld:
     if organization.invite_code is None:
         organization.invite_code = "RIVERSIDE-2026"
     certified = [(Role.TRAINEE, email, name) for email, name, *_ in certificates_demo.CERTIFIED_PEOPLE]
-    people, logins, hashed = {}, [], hash_password(DEMO_PASSWORD)
+    people, logins, hashed = {}, [], None
     for role, email, name in DEMO_PEOPLE + certified:
-        people[email] = find_user_by_email(email) or create_user(
-            email=email, name=name, password=None, password_hash=hashed, role=role,
-            organization=None if role == Role.ADMIN else organization)
+        people[email] = find_user_by_email(email)
+        if people[email] is None:
+            hashed = hashed or hash_password(DEMO_PASSWORD)  # once: scrypt is slow on purpose
+            people[email] = create_user(
+                email=email, name=name, password=None, password_hash=hashed, role=role,
+                organization=None if role == Role.ADMIN else organization)
         logins.append((Role(role).label, email))
     for index, (email, _name, state, _days) in enumerate(certificates_demo.CERTIFIED_PEOPLE):
         logins[len(DEMO_PEOPLE) + index] = (_("Certified trainee (%(state)s)", state=state), email)
