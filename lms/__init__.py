@@ -13,7 +13,7 @@ from lms.inputs import CleanRequest, InputMap
 
 
 class PeerCertFlask(Flask):
-    """Flask, remembering which hooks and views are plain functions.
+    """Flask, remembering which hooks and views are plain functions (with FAST_PATHS only).
 
     Flask asks `inspect.iscoroutinefunction` about every hook, view and teardown function on every
     request (seven times for a verification API call); the answer never changes.
@@ -27,6 +27,8 @@ class PeerCertFlask(Flask):
         self._synchronous: set = set()
 
     def ensure_sync(self, func):
+        if not self.config.get("FAST_PATHS"):
+            return super().ensure_sync(func)
         try:
             if func in self._synchronous:
                 return func
@@ -70,12 +72,11 @@ def configure_paths(app: Flask) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lms.sqlite3'}"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
-        import sqlalchemy as sa
-
-        if not sa.event.contains(sa.Engine, "connect", _sqlite_pragmas):
-            sa.event.listen(sa.Engine, "connect", _sqlite_pragmas)
+    # A copy: the defaults' dict belongs to the Config class, shared by every app of the process.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options.setdefault("pool_pre_ping", True)  # a server may close idle connections; a file cannot
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("COURSES_DIR"):
         app.config["COURSES_DIR"] = str(Path(app.root_path).parent / "courses")
     if not app.config.get("DATA_DIR"):
@@ -134,10 +135,15 @@ def configure_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms.sessions import CookieSessionInterface
+    from lms.sessions import session_interface_for
 
-    app.session_interface = CookieSessionInterface()
+    app.session_interface = session_interface_for(app)
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        import sqlalchemy as sa
+
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)  # this app's engine, no other
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

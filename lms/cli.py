@@ -42,10 +42,14 @@ def create_user_command(email, name, role, organization_name, password):
 
 @click.command("demo")
 def demo_command():
-    """Load demo data once (organization, cohort, people); print the logins."""
+    """Load demo data once (people, cohorts, histories, certificates); print the logins. Needs the courses."""
     from lms.demo import DEMO_PASSWORD, seed_demo
+    from lms.errors import CoursesMissing
 
-    logins = seed_demo()
+    try:
+        logins = seed_demo()
+    except CoursesMissing as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
     base = current_app.config["LMS_BASE_URL"]
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}) at {base}/auth/login")

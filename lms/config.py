@@ -13,7 +13,12 @@ class Config:
     """Defaults for local use. `create_app` overlays the environment, then a test mapping."""
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # create_app adds pool_pre_ping for server databases
+    # The shortcuts kept for speed, all behind this one switch (README, "Fast paths"): the verification
+    # log written in batches by a background thread, the session interface that skips cookie-less
+    # requests, the cache of Flask's per-request coroutine checks, and `lms.prepared` reads on a
+    # connection of the thread's own. False: plain Flask and one SQLAlchemy session per request.
+    FAST_PATHS = True
     SECRET_KEY: str | None = None  # None: generated once into the instance folder (not in production)
     LMS_BASE_URL = "http://127.0.0.1:5000"
     LMS_PROGRAM_NAME = "PeerCert Training Program"
@@ -58,6 +63,8 @@ def from_environment() -> dict:
     for name in ("SECRET_KEY", "LMS_BASE_URL", "REDIS_URL", "COURSES_DIR", "DATA_DIR"):
         if env.get(name):
             settings[name] = env[name]
+    if "FAST_PATHS" in env:
+        settings["FAST_PATHS"] = _bool(env["FAST_PATHS"], True)
     if "RATELIMIT_ENABLED" in env:
         settings["RATELIMIT_ENABLED"] = _bool(env["RATELIMIT_ENABLED"], True)
     if env.get("LMS_ENV", "").lower() == "production" or _bool(env.get("LMS_PRODUCTION"), False):

@@ -57,6 +57,24 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class CoursesMissing(DomainError):
+    """Something needs the shipped courses in the database (the demo): `flask setup` loads them."""
+
+    status_code = 409
+
+
+class ErasureRefused(DomainError):
+    """A person's data cannot be erased now (already erased, oneself, the last administrator)."""
+
+    status_code = 409
+
+
+class AccountChangeRefused(DomainError):
+    """An account cannot take this role or organization (erased, the last administrator, no organization)."""
+
+    status_code = 409
+
+
 class TooSoon(DomainError):
     """The action opens later (another attempt after the wait, a sitting not yet open)."""
 

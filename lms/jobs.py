@@ -249,7 +249,9 @@ def _push_pending_after_commit(session: Session) -> None:
 
 
 def _flush_pending(exception: BaseException | None = None) -> None:
-    """At the end of an application context: push what never saw a commit, or run it inline."""
+    """At the end of an application context: push what never saw a commit, or, with Redis unreachable,
+    hand each job to `perform`, the job wrapper, which runs it in an application context and a
+    transaction of its own, as a worker would. The request's own session is never committed here."""
     if not db.session.registry.has():
         return
     session = db.session()
@@ -260,11 +262,10 @@ def _flush_pending(exception: BaseException | None = None) -> None:
     if _push(app, items):
         return
     for target, args, kwargs in items:
+        log.warning("Running job %s inline: Redis was unreachable", target)
         try:
-            _run_inline(app, _resolve(target), args, kwargs)
-            db.session.commit()
+            perform(target, list(args), dict(kwargs))
         except Exception:
-            db.session.rollback()
             log.exception("Job %s failed inline while Redis was unreachable", target)
 
 

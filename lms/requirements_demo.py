@@ -11,7 +11,7 @@ from lms.models import ActiveTime, ActivityKind, Cohort, Enrolment, Lesson, Less
 
 # The share of a lesson's declared minutes each demo trainee spent on it with the page in use:
 # Jordan reads closely, Taylor skims (what a supervisor would notice in the transcript).
-SHARES = {"jordan@example.org": 0.9, "trainee@example.org": 0.4}
+SHARES = {"elena@example.org": 0.9, "trainee@example.org": 0.4}
 
 
 def seed_demo(people: dict[str, User], cohorts: list[Cohort]) -> None:

@@ -1,6 +1,12 @@
-"""Flask's signed-cookie session, without its cost on requests that carry no session cookie."""
+"""Flask's signed-cookie session, without its cost on requests that carry no session cookie (a fast path:
+used only when FAST_PATHS is on; off, the app keeps Flask's own interface)."""
 
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+
+
+def session_interface_for(app: Flask) -> SecureCookieSessionInterface:
+    return CookieSessionInterface() if app.config.get("FAST_PATHS") else SecureCookieSessionInterface()
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):

@@ -1,12 +1,14 @@
 """What every template can use: navigation built from the route rules, and formatters."""
 
+from functools import partial
+
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.auth.forms import LogoutForm
-from lms.auth.permissions import may_open
+from lms.auth.permissions import may_open, object_rules
 from lms.models import Role
 
 # (endpoint, label). An entry shows only when its route exists and its rule admits the user,
@@ -57,10 +59,17 @@ def hours_text(value) -> str:
     return format_decimal(value or 0, format="#,##0.##")
 
 
+def rules_for(user) -> dict:
+    """Every `can_*` permission rule with `user` already bound: `can_grade_roleplay(trainee)` in a template."""
+    return {name: partial(rule, user) for name, rule in object_rules().items()}
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def inject_navigation():
+        user = current_user._get_current_object()
         return {
+            **rules_for(user),
             "navigation": navigation_for(current_user),
             "more_navigation": more_navigation_for(current_user),
             "may_open": lambda endpoint: may_open(current_user, endpoint),

@@ -2,6 +2,9 @@ import os
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy.pool import StaticPool
 
@@ -11,6 +14,26 @@ from lms.models import Role
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+# FAST_PATHS for the apps the tests build: `pytest --fast-paths=off` (or TEST_FAST_PATHS=off) runs the whole
+# suite on plain Flask and one SQLAlchemy session per request; CI runs SQLite with them, PostgreSQL without.
+FAST_PATHS_VARIABLE = "TEST_FAST_PATHS"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast-paths", choices=["on", "off"], default=None,
+                     help="build the test apps with FAST_PATHS on (the default) or off")
+    parser.addoption("--raise-on-lazy-load", action="store_true", default=False,
+                     help="every test fails on an N+1 (a relationship lazily loaded row by row), not only those marked")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_lazy_loads: a relationship lazily loaded row by row in a request fails")
+    if config.getoption("--fast-paths"):
+        os.environ[FAST_PATHS_VARIABLE] = config.getoption("--fast-paths")
+
+
+def fast_paths() -> bool:
+    return os.environ.get(FAST_PATHS_VARIABLE, "on").lower() != "off"
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
@@ -33,6 +56,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "VERIFICATION_LOG_BUFFER": 0,  # lookups are logged in the request's transaction: visible at once
+        "FAST_PATHS": fast_paths(),
     }
     if TEST_DATABASE_URL.startswith("sqlite"):
         # One in-memory database shared by every connection of this app.
@@ -77,17 +101,50 @@ def app_config(tmp_path):
     return {}
 
 
+class LazyLoad(AssertionError):
+    """One relationship was loaded lazily for several rows, a query each: an N+1."""
+
+
+_LAZY_LOADS = "tests_lazy_loads"
+
+
+N_PLUS_ONE = 3  # the same relationship lazily loaded for this many different rows in one request fails
+
+
+def _raise_on_repeated_lazy_load(orm_execute_state) -> None:
+    """A relationship lazily loaded (with SQL) for several different rows of one request fails: that is
+    a loop loading it row by row. One object's page (and its reload after a commit) passes, as do loads
+    found in the identity map (no SQL) and eager loads (selectin, joined). Only requests count: a test's
+    own checks may reload what a request changed."""
+    if not orm_execute_state.is_select or orm_execute_state.lazy_loaded_from is None or not has_request_context():
+        return
+    path = str(orm_execute_state.loader_strategy_path)
+    parents = orm_execute_state.session.info.setdefault(_LAZY_LOADS, {}).setdefault(path, set())
+    parents.add(orm_execute_state.lazy_loaded_from.identity)
+    if len(parents) >= N_PLUS_ONE:
+        raise LazyLoad(f"{path} loaded lazily for {len(parents)} rows in one request: load it eagerly "
+                       f"(selectinload/joinedload) in the query that fetched the rows")
+
+
 @pytest.fixture
-def app(tmp_path, app_config):
+def app(tmp_path, app_config, request):
     app = create_app(make_config(tmp_path, **app_config))
     app.test_client_class = FreshContextClient
-    with app.app_context():
-        fresh_schema()
-        yield app
-        _db.session.remove()
-        if not is_postgres():
-            _db.drop_all()
-        _db.engine.dispose()
+    strict = (request.node.get_closest_marker("no_lazy_loads") is not None
+              or request.config.getoption("--raise-on-lazy-load"))
+    if strict:
+        sa.event.listen(so.Session, "do_orm_execute", _raise_on_repeated_lazy_load)
+    try:
+        with app.app_context():
+            fresh_schema()
+            yield app
+            _db.session.remove()
+            if not is_postgres():
+                _db.drop_all()
+            _db.engine.dispose()
+    finally:
+        if strict:
+            sa.event.remove(so.Session, "do_orm_execute", _raise_on_repeated_lazy_load)
 
 
 def fresh_schema() -> None:

@@ -2,12 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from lms import audit
 from lms.models import AuditEvent, Enrolment, Organization, Role, VerificationLog, utcnow
 from tests import factories
 from tests.org_factories import make_org_course
+
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
 
 
 def test_admin_home_counts_people_and_links_every_screen(client, auth, people):

@@ -146,7 +146,8 @@ def test_cli_refuses_a_duplicate_email(runner, db):
     assert result.exit_code != 0 and "already exists" in result.output
 
 
-def test_demo_is_idempotent_and_prints_logins(runner, db):
+def test_demo_is_idempotent_and_prints_logins(runner, db, courses, monkeypatch):
+    factories.stub_certificate_pdfs(monkeypatch)
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "trainee@example.org" in first.output and "admin@example.org" in first.output
@@ -174,3 +175,36 @@ def test_cli_refuses_a_password_easy_to_guess(runner, db):
                                  "--password", "password12"])
     assert result.exit_code != 0 and "too easy to guess" in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "w@example.org")) is None
+
+
+def test_fast_paths_are_one_switch(tmp_path):
+    """FAST_PATHS off: Flask's own session interface and coroutine checks; on: the shortcuts."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    from lms.sessions import CookieSessionInterface
+
+    plain = create_app(make_config(tmp_path / "plain", FAST_PATHS=False))
+    fast = create_app(make_config(tmp_path / "fast", FAST_PATHS=True))
+    assert type(plain.session_interface) is SecureCookieSessionInterface
+    assert isinstance(fast.session_interface, CookieSessionInterface)
+    view = plain.view_functions["main.index"]
+    plain.ensure_sync(view)
+    assert view not in plain._synchronous
+    fast.ensure_sync(fast.view_functions["main.index"])
+    assert fast.view_functions["main.index"] in fast._synchronous
+
+
+@pytest.mark.skipif(not make_config(Path("."))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"), reason="SQLite only")
+def test_sqlite_engine_options_are_kept_and_the_pragmas_listen_on_this_engine_only(tmp_path):
+    import sqlalchemy as sa
+
+    from lms import _sqlite_pragmas
+    from lms.extensions import db
+
+    app = create_app(make_config(tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"poolclass": sa.pool.StaticPool,
+                                                                       "connect_args": {"check_same_thread": False}}))
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["poolclass"] is sa.pool.StaticPool
+    assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    with app.app_context():
+        assert sa.event.contains(db.engine, "connect", _sqlite_pragmas)
+    assert not sa.event.contains(sa.Engine, "connect", _sqlite_pragmas)

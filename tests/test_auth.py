@@ -7,6 +7,9 @@ from lms.auth import services
 from lms.models import AuditEvent, Organization, Role, User, utcnow
 from tests import factories
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 
 def test_register_creates_a_trainee_and_asks_to_check_email(app, client, db):
     response = client.post("/auth/register", data={

@@ -12,6 +12,9 @@ from lms.orgs import invitations
 from tests import factories, org_factories
 from tests.conftest import FreshContextClient
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 ROLES = [None, "trainee", "supervisor", "outsider_supervisor", "org_admin", "admin"]
 SKIP = {"static", "auth.logout"}
 HUGE_IDS = [str(2**31), str(2**63), str(2**64), "99999999999999999999"]

@@ -163,8 +163,8 @@ def test_a_new_version_of_the_code_asks_the_holder_to_sign_again_at_renewal(clie
 def test_the_demo_signs_for_one_trainee_once(people, ethics, db):
     from lms.ethics.demo import seed_demo
 
-    seed_demo({"jordan@example.org": people["trainee"]}, [people["cohort"]])
-    seed_demo({"jordan@example.org": people["trainee"]}, [people["cohort"]])
+    seed_demo({"elena@example.org": people["trainee"]}, [people["cohort"]])
+    seed_demo({"elena@example.org": people["trainee"]}, [people["cohort"]])
     assert db.session.scalar(sa.select(sa.func.count(EthicsSignature.id))) == 1
 
 

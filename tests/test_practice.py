@@ -2,12 +2,16 @@
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from lms.models import AuditEvent, Certificate, Enrolment, ReviewState, Role, SupervisedHours, utcnow
 from lms.practice import services
 from tests import factories
 from tests.org_factories import make_org_course, make_org_hours
+
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
 
 
 def log(client, **fields):

@@ -10,6 +10,9 @@ from lms.records.services import build_transcript
 from tests import factories
 from tests.org_factories import make_org_record
 
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
 
 @pytest.fixture
 def record(db, people):

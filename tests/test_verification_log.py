@@ -24,7 +24,7 @@ from tests.conftest import ROOT, TEST_DATABASE_URL
 @pytest.fixture
 def app_config():
     # Buffered, without the background thread: a test decides when the buffer is written.
-    return {"VERIFICATION_LOG_BUFFER": 100, "VERIFICATION_LOG_FLUSH_SECONDS": 0}
+    return {"FAST_PATHS": True, "VERIFICATION_LOG_BUFFER": 100, "VERIFICATION_LOG_FLUSH_SECONDS": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,8 @@ def test_buffered_lookups_are_written_when_the_buffer_is_flushed(app, client, db
     assert log_row.ip == "127.0.0.1" and log_row.created_at is not None
 
 
-@pytest.mark.parametrize("app_config", [{"VERIFICATION_LOG_BUFFER": 2, "VERIFICATION_LOG_FLUSH_SECONDS": 0}])
+@pytest.mark.parametrize("app_config", [{"FAST_PATHS": True, "VERIFICATION_LOG_BUFFER": 2,
+                                        "VERIFICATION_LOG_FLUSH_SECONDS": 0}])
 def test_a_full_buffer_is_written_at_once(app, client, db, issued, app_config):
     url = f"/api/v1/certificates/{issued['valid'].number}"
     client.get(url)
@@ -120,7 +121,8 @@ def test_rows_beyond_the_limit_are_dropped_oldest_first_with_an_error(app, db, c
     buffer.rows.clear()
 
 
-@pytest.mark.parametrize("app_config", [{"VERIFICATION_LOG_BUFFER": 1000, "VERIFICATION_LOG_FLUSH_SECONDS": 0.05}])
+@pytest.mark.parametrize("app_config", [{"FAST_PATHS": True, "VERIFICATION_LOG_BUFFER": 1000,
+                                        "VERIFICATION_LOG_FLUSH_SECONDS": 0.05}])
 def test_the_background_thread_writes_the_buffer_within_its_interval(app, client, db, issued, app_config):
     client.get(f"/api/v1/certificates/{issued['valid'].number}")
     buffer = verification_log.buffer_for(app)
@@ -277,3 +279,11 @@ def test_threads_that_never_clean_up_leave_a_bounded_number_of_connections_and_n
     assert open_thread_connections() == before  # each ended thread's connection was released ...
     assert len(closed) == peak[0] - before  # ... and closed
     assert engine.pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("app_config", [{"FAST_PATHS": False, "VERIFICATION_LOG_BUFFER": 100}])
+def test_without_fast_paths_each_lookup_is_written_in_the_request(client, db, issued, app_config):
+    """FAST_PATHS off: no buffer and no thread, whatever VERIFICATION_LOG_BUFFER says."""
+    client.get(f"/api/v1/certificates/{issued['valid'].number}")
+    assert verification_log.pending() == 0
+    assert logged(db) == [(issued["valid"].number, True, "api")]

@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import DomainError, NotAllowed
+from lms.errors import AccountChangeRefused, DomainError, NotAllowed
 from lms.extensions import db
 from lms.inputs import MAX_INT
 from lms.models import (
@@ -36,8 +37,24 @@ class MoveNeedsConfirmation(DomainError):
     """Moving the person ends cohort memberships: the administrator must see them and confirm."""
 
     def __init__(self, cohorts: list[Cohort]):
-        super().__init__("This move removes cohort memberships: confirm it.")
+        super().__init__(_("This move removes cohort memberships: confirm it."))
         self.cohorts = cohorts
+
+
+def _refuse_role_change(user: User, role: Role, organization: Organization | None, actor: User) -> None:
+    if actor.id == user.id:
+        raise NotAllowed(_("You cannot change your own role. Ask another administrator."))
+    if user.erased_at is not None:
+        raise AccountChangeRefused(_("This person's data was erased; their account cannot be changed."))
+    if role in ORGANIZATION_ROLES and organization is None:
+        raise AccountChangeRefused(_("A %(role)s belongs to an organization: choose one.", role=role.label.lower()),
+                                   field="organization")
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        others = db.session.scalar(sa.select(sa.func.count(User.id)).where(
+            User.role == Role.ADMIN, User.id != user.id, User.active.is_(True)))
+        if not others:
+            raise AccountChangeRefused(_("This is the last administrator: make someone else an administrator "
+                                         "first."))
 
 
 def change_role(user: User, *, role: Role | str, organization: Organization | None, actor: User,
@@ -45,17 +62,7 @@ def change_role(user: User, *, role: Role | str, organization: Organization | No
     """Change a person's role and organization. A move ends their memberships of cohorts outside the new
     organization; it is refused with `MoveNeedsConfirmation` (naming them) unless `confirm_move`."""
     role = Role(role)
-    if actor.id == user.id:
-        raise NotAllowed("You cannot change your own role. Ask another administrator.")
-    if user.erased_at is not None:
-        raise DomainError("This person's data was erased; their account cannot be changed.")
-    if role in ORGANIZATION_ROLES and organization is None:
-        raise DomainError(f"A {role.label.lower()} belongs to an organization: choose one.", field="organization")
-    if user.role == Role.ADMIN and role != Role.ADMIN:
-        others = db.session.scalar(sa.select(sa.func.count(User.id)).where(
-            User.role == Role.ADMIN, User.id != user.id, User.active.is_(True)))
-        if not others:
-            raise DomainError("This is the last administrator: make someone else an administrator first.")
+    _refuse_role_change(user, role, organization, actor)
     before = {"role": user.role, "organization_id": user.organization_id}
     leaving = cohorts_left_by_move(user, organization)
     if leaving and not confirm_move:

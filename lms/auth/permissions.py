@@ -1,7 +1,14 @@
-"""Who may use which route: one declaration per view, checked centrally.
+"""Who may do what: every permission rule of the application lives here.
 
-Every view carries an `access_rule`: `PUBLIC`, `SIGNED_IN`, or a frozenset of roles.
-`tests/test_permissions.py` walks `app.url_map` and fails for a view without one.
+Two kinds of rule:
+- Route rules. Every view carries an `access_rule`: `PUBLIC`, `SIGNED_IN`, or a frozenset of roles.
+  `tests/test_permissions.py` walks `app.url_map` and fails for a view without one.
+- Object rules, named `can_*`, taking the acting user first: whether this user may see or act on this
+  object (a trainee's work, a cohort, a certificate...). Each is false for an anonymous user.
+  `lms/templating.py` hands every `can_*` to templates with the signed-in user already bound, so a
+  template asks `can_grade_roleplay(trainee)` and never compares roles itself.
+  `tests/test_permission_table.py` checks each object rule for the same cohort, another cohort and
+  another organization, per role.
 """
 
 from collections.abc import Callable
@@ -67,6 +74,14 @@ def may_open(user, endpoint: str) -> bool:
     """Whether `user` passes the route rule of `endpoint` (used to build navigation)."""
     view = current_app.view_functions.get(endpoint)
     return view is not None and rule_allows(getattr(view, "access_rule", None), user)
+
+
+def _has_role(user, *roles: Role) -> bool:
+    return bool(user.is_authenticated) and user.role in roles
+
+
+def _same_organization(user, organization_id: int | None) -> bool:
+    return user.organization_id is not None and user.organization_id == organization_id
 
 
 def is_staff(user) -> bool:
@@ -255,3 +270,59 @@ def can_run_live_sessions(user, cohort) -> bool:
     """A cohort's live sessions (scheduling, attendance, make-ups): the supervisors assigned to it, its
     organization's administrators and administrators, the same people who see its dashboard."""
     return can_view_cohort(user, cohort)
+def can_see_every_organization(user) -> bool:
+    """Pages that list every organization's rows (and say which organization each belongs to)."""
+    return _has_role(user, Role.ADMIN)
+
+
+def can_manage_own_organization(user) -> bool:
+    """Every cohort and account of the user's own organization (not only the cohorts they supervise)."""
+    return _has_role(user, Role.ADMIN) or (_has_role(user, Role.ORG_ADMIN)
+                                           and user.organization_id is not None)
+
+
+def can_practise(user) -> bool:
+    """Enrolling in a course and attempting its role-plays: trainees only (staff see the material)."""
+    return _has_role(user, Role.TRAINEE)
+
+
+def can_share_calibration_samples(user) -> bool:
+    """Choosing which graded submissions supervisors calibrate on: administrators."""
+    return _has_role(user, Role.ADMIN)
+
+
+def can_mark_calibration(user, submission) -> bool:
+    """Sharing a graded submission as a calibration sample: administrators, never for a live role-play
+    (it has no transcript or recording to calibrate on)."""
+    return can_share_calibration_samples(user) and submission.kind != "live"
+
+
+def can_view_transcript(user, person) -> bool:
+    """A person's transcript of record: only trainees have one, shown to those who may see their progress."""
+    return _has_role(person, Role.TRAINEE) and can_view_progress(user, person)
+
+
+def can_view_certificate_private(user, certificate) -> bool:
+    """A certificate's private page (confirm, correct the name, renew): its holder only. Administrators
+    manage it from their own pages; everyone else uses the public verification page."""
+    return bool(user.is_authenticated) and user.id == certificate.user_id
+
+
+def can_review_continuing_education(user, trainee_id: int) -> bool:
+    """An outside continuing-education activity: a supervisor of one of the holder's cohorts, or an
+    administrator."""
+    if _has_role(user, Role.ADMIN):
+        return True
+    return _has_role(user, Role.SUPERVISOR) and user.id != trainee_id and supervises(user, trainee_id)
+
+
+def can_view_continuing_education(user, entry) -> bool:
+    """An activity and its evidence: its holder, and those who may review it."""
+    if not user.is_authenticated:
+        return False
+    return user.id == entry.user_id or can_review_continuing_education(user, entry.user_id)
+
+
+def object_rules() -> dict[str, Callable]:
+    """Every `can_*` rule of this module by name (templates receive them bound to the current user)."""
+    return {name: rule for name, rule in globals().items() if name.startswith("can_") and callable(rule)}

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import DomainError
+from lms.errors import DomainError, InvalidInput
 from lms.extensions import db
 from lms.models import Organization, Role, User, utcnow
 
@@ -54,14 +55,17 @@ def create_user(
     role: Role = Role.TRAINEE,
     organization: Organization | None = None,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. `password_hash` is an already hashed password, for the demo's accounts that share one
+    published password (hashing it once keeps `flask setup` quick: scrypt is slow on purpose)."""
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise EmailTaken("An account with this email address already exists.", field="email")
+        raise EmailTaken(_("An account with this email address already exists."), field="email")
     user = User(
         email=email,
         name=name.strip(),
-        password_hash=hash_password(password) if password else None,
+        password_hash=password_hash or (hash_password(password) if password else None),
         role=str(role),
         organization_id=organization.id if organization is not None else None,
     )
@@ -70,7 +74,7 @@ def create_user(
             db.session.add(user)
             db.session.flush()
     except IntegrityError:
-        raise EmailTaken("An account with this email address already exists.", field="email") from None
+        raise EmailTaken(_("An account with this email address already exists."), field="email") from None
     # Only now: a user refused above must not linger in the organization's members.
     user.organization = organization
     audit.record("user.created", actor=actor, subject=user, target_user=user, role=str(role))
@@ -82,9 +86,10 @@ def register_trainee(*, email: str, name: str, password: str, invite_code: str, 
     if invite_code.strip():
         organization = find_organization_by_invite_code(invite_code)
         if organization is None:
-            raise DomainError("This invitation code is not valid. Check it with your program.", field="invite_code")
+            raise InvalidInput(_("This invitation code is not valid. Check it with your program."), field="invite_code")
     elif require_code:
-        raise DomainError("Registration needs an invitation code from your organization.", field="invite_code")
+        raise InvalidInput(_("Registration needs an invitation code from your organization."),
+                           field="invite_code")
     return create_user(email=email, name=name, password=password, organization=organization)
 
 
@@ -126,7 +131,7 @@ def lock_message(minutes: int) -> str:
 
 def change_password(user: User, current: str, new: str) -> None:
     if user.password_hash is None or not check_password_hash(user.password_hash, current):
-        raise DomainError("Your current password is not correct.", field="current_password")
+        raise InvalidInput(_("Your current password is not correct."), field="current_password")
     set_password(user, new)
     audit.record("auth.password_changed", actor=user, subject=user, target_user=user)
 

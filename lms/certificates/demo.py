@@ -1,120 +1,71 @@
-"""Demo certificates: certified trainees with a valid, an expired and a revoked certificate.
-
-Called from `lms.demo._extend`; idempotent; does nothing until the core course has been synced.
+"""Demo certificates and continuing education: a valid, an expired and a revoked certificate, each earned by
+passing every module through the services (`lms.demo` walks the histories), and outside continuing-education
+activities in every review state.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from lms.auth.services import create_user, find_user_by_email
 from lms.certificates import issuance, lifecycle, records
 from lms.extensions import db
-from lms.models import (
-    Certificate,
-    ContinuingEducation,
-    Course,
-    CourseVersion,
-    Enrolment,
-    Module,
-    ModuleCompletion,
-    ReviewState,
-    Role,
-    User,
-    utcnow,
-)
+from lms.models import Certificate, ContinuingEducation, ReviewState, User
 
-CORE_COURSE = "peer-specialist-core"
-
-# (email, name, what their certificate shows)
+# (email, name, what their certificate shows, days since they completed the course)
 CERTIFIED_PEOPLE = [
-    ("avery@example.org", "Avery Okafor", "valid"),
-    ("jamie@example.org", "Jamie Lindqvist", "expired"),
-    ("drew@example.org", "Drew Nakamura", "revoked"),
+    ("avery@example.org", "Avery Okafor", "valid", 40),
+    ("kai@example.org", "Kai Lindqvist", "expired", 800),
+    ("drew@example.org", "Drew Nakamura", "revoked", 120),
+]
+
+# (title, provider, hours, days after the certificate, state, review note)
+CONTINUING_EDUCATION = [
+    ("Trauma-informed peer support", "State Peer Network", "6", 20, ReviewState.APPROVED, "Attendance confirmed."),
+    ("Motivational interviewing refresher", "County training", "3", 26, ReviewState.RETURNED,
+     "Please add the certificate of attendance: the upload was empty."),
+    ("Suicide prevention: safety planning", "County training", "4", 35, ReviewState.PENDING, ""),
 ]
 
 
-def seed_certificates(people: dict[str, User], cohorts, *, password: str) -> list[tuple[str, str]]:
-    """Create the certified demo trainees (once); returns their logins as (label, email)."""
-    version = db.session.scalar(
-        sa.select(CourseVersion)
-        .join(Course, Course.id == CourseVersion.course_id)
-        .where(Course.slug == CORE_COURSE, CourseVersion.is_live.is_(True),
-               CourseVersion.certificate_rules.is_not(None))
-        .order_by(CourseVersion.id.desc())
-        .limit(1)
-    )
-    if version is None:
-        return []  # `flask courses sync` has not run yet
-    cohort = cohorts[0] if cohorts else None
-    organization = cohort.organization if cohort is not None else None
-    today = date.today()
-    logins = []
-    for email, name, state in CERTIFIED_PEOPLE:
-        user = find_user_by_email(email) or create_user(
-            email=email, name=name, password=password, role=Role.TRAINEE, organization=organization
-        )
-        if cohort is not None and user not in cohort.trainees:
-            cohort.trainees.append(user)
-        logins.append((f"Certified trainee ({state})", email))
-        if records.latest_certificate(user.id, version.course_id) is not None:
-            continue
-        completed_at = _complete(user, version, days_ago={"valid": 40, "expired": 800, "revoked": 120}[state])
-        issued_on = completed_at.date()
-        certificate = issuance.issue_certificate(user, version, issued_on=issued_on)
-        certificate.name_confirmed_at = completed_at
-        if state == "revoked":
-            lifecycle.revoke_certificate(certificate, "Demo: issued before the final role-play was graded.")
-        elif state == "valid":
-            _continuing_education(user, issued_on, today)
+def certify(enrolment, state: str, *, completed_at: datetime) -> Certificate:
+    """The certificate of a completed enrolment, issued on the day the course was completed."""
+    existing = records.latest_certificate(enrolment.user_id, enrolment.course_id)
+    if existing is not None:
+        return existing
+    certificate = issuance.issue_certificate(enrolment.user, enrolment.course_version,
+                                             issued_on=completed_at.date())
+    certificate.name_confirmed_at = completed_at
+    if state == "revoked":
+        lifecycle.revoke_certificate(certificate, "Demo: issued before the final role-play was graded.")
+    return certificate
+
+
+def seed_continuing_education(holder: User, reviewer: User | None, *, issued_on: date, today: date) -> None:
+    """Outside activities towards renewal: one approved, one returned with a note, one waiting for review."""
+    if db.session.scalar(sa.select(sa.func.count(ContinuingEducation.id))
+                         .where(ContinuingEducation.user_id == holder.id, ContinuingEducation.source == "outside")):
+        return
+    for title, provider, hours, days, state, note in CONTINUING_EDUCATION:
+        done_on = min(today, issued_on + timedelta(days=days))
+        reviewed = state != ReviewState.PENDING
+        db.session.add(ContinuingEducation(
+            user_id=holder.id, title=title, provider=provider, hours=Decimal(hours), completed_on=done_on,
+            source="outside", state=state, review_note=note,
+            reviewed_by_id=reviewer.id if reviewed and reviewer else None,
+            reviewed_at=datetime.combine(done_on, datetime.min.time()) + timedelta(days=2) if reviewed else None,
+        ))
     db.session.flush()
-    return logins
-
-
-def _complete(user: User, version: CourseVersion, *, days_ago: int):
-    completed_at = utcnow() - timedelta(days=days_ago)
-    enrolment = db.session.scalar(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == version.course_id)
-    )
-    if enrolment is None:
-        enrolment = Enrolment(user_id=user.id, course_id=version.course_id, course_version_id=version.id,
-                              created_at=completed_at - timedelta(days=90))
-        db.session.add(enrolment)
-        db.session.flush()
-    done = set(db.session.scalars(
-        sa.select(ModuleCompletion.module_id).where(ModuleCompletion.enrolment_id == enrolment.id)
-    ))
-    modules = db.session.scalars(sa.select(Module).where(Module.course_version_id == enrolment.course_version_id))
-    for module in modules:
-        if module.id not in done:
-            db.session.add(ModuleCompletion(enrolment_id=enrolment.id, module_id=module.id, passed_at=completed_at))
-    enrolment.completed_at = enrolment.completed_at or completed_at
-    enrolment.last_activity_at = completed_at
-    db.session.flush()
-    return enrolment.completed_at
-
-
-def _continuing_education(user: User, issued_on: date, today: date) -> None:
-    """Some approved hours towards renewal, and one activity waiting for the supervisor."""
-    done_on = min(today, issued_on + timedelta(days=20))
-    db.session.add_all([
-        ContinuingEducation(user_id=user.id, title="Trauma-informed peer support", provider="State Peer Network",
-                            hours=Decimal("6"), completed_on=done_on, source="outside",
-                            state=ReviewState.APPROVED, reviewed_at=utcnow(), review_note="Attendance confirmed."),
-        ContinuingEducation(user_id=user.id, title="Suicide prevention: safety planning", provider="County training",
-                            hours=Decimal("4"), completed_on=today, source="outside", state=ReviewState.PENDING),
-    ])
 
 
 def certified_demo_counts() -> dict[str, int]:
     """How many demo certificates are valid, expired and revoked (for checks and the CLI)."""
     today = date.today()
-    emails = [email for email, _, _ in CERTIFIED_PEOPLE]
+    emails = [email for email, *_ in CERTIFIED_PEOPLE]
     certificates = db.session.scalars(
         sa.select(Certificate).join(User, User.id == Certificate.user_id).where(User.email.in_(emails))
     )
     counts = {"valid": 0, "expired": 0, "revoked": 0}
     for certificate in certificates:
-        counts[str(records.status_of(certificate, today))] += 1
+        counts[str(certificate.status_on(today))] += 1
     return counts

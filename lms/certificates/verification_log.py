@@ -17,8 +17,9 @@ Never losing rows:
   (gunicorn.conf.py) calls `flush_all()`. Only a process killed outright (SIGKILL, a worker timeout)
   loses its last VERIFICATION_LOG_FLUSH_SECONDS of lookups.
 
-VERIFICATION_LOG_BUFFER = 0 turns the buffer off: the rows are added to the caller's transaction,
-which the caller commits (the tests use this, and it is the way to log synchronously).
+The buffer is a fast path: with FAST_PATHS off (or VERIFICATION_LOG_BUFFER = 0) the rows are added to the
+caller's transaction, which the caller commits, and no thread runs (the tests use this by default, and it
+is the way to log synchronously).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def record(rows: list[dict]) -> None:
     if not rows:
         return
     app = current_app._get_current_object()
-    if not app.config["VERIFICATION_LOG_BUFFER"]:
+    if not app.config.get("FAST_PATHS") or not app.config["VERIFICATION_LOG_BUFFER"]:
         db.session.execute(_INSERT, rows)
         return
     buffer_for(app).add(rows)

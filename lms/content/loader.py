@@ -58,77 +58,19 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
 
     # -- the course --
     def load(self) -> CourseSpec | None:
-        manifest_path = self.folder / "course.yaml"
-        file = self.rel(manifest_path)
-        if not manifest_path.is_file():
-            self.error(self.rel(self.folder), None, "no course.yaml in this course folder")
+        manifest = self._manifest()
+        if manifest is None:
             return None
-        raw = self.read_yaml(manifest_path)
-        if raw is None:
-            return None
-        data = self.fields(raw, COURSE_FIELDS, file, "", 1)
-        if data is None:
-            # Keep going with what is usable, to report module errors too.
-            data = {key: raw.get(key, spec.default) if isinstance(raw, dict) else spec.default
-                    for key, spec in COURSE_FIELDS.items()}
-        line = raw.line_of if isinstance(raw, YMap) else (lambda key: 1)
-
-        slug = data["slug"] if isinstance(data["slug"], str) else self.folder.name
-        if isinstance(data["slug"], str):
-            self.check_slug(slug, file, line("slug"), "slug")
-            if slug != self.folder.name:
-                self.error(file, line("slug"), f'slug "{slug}" does not match the folder name "{self.folder.name}"')
-        kind = self.enum(CourseKind, data["kind"], file, line("kind"), "kind")
-        enrolment = self.enum(EnrolmentMode, data["enrolment"], file, line("enrolment"), "enrolment")
-        for key in ("hours", "ce_hours"):
-            if type_ok("number", data[key]) and data[key] < 0:
-                self.error(file, line(key), f'"{key}" cannot be negative')
-        if type_ok("number", data["hours"]) and data["hours"] == 0:
-            self.error(file, line("hours"), '"hours" should be the hours of instruction, more than 0')
-        share = data["minimum_active_share"]
-        if type_ok("number", share) and not 0 < share <= 1:
-            self.error(file, line("minimum_active_share"),
-                       '"minimum_active_share" should be a share of the declared minutes, more than 0 and at most 1 '
-                       '(for example 0.5); leave it out to count modules without active time')
-
+        raw, data, file, line = manifest
+        slug, kind, enrolment = self._identity(data, file, line)
+        share = self._active_share(data, file, line)
         competencies = self.competencies(data["competencies"], file, line("competencies"))
         certificate = self.certificate(data["certificate"], file, line("certificate"))
         targets = self.fields(data["feedback_targets"] or {}, FEEDBACK_TARGET_FIELDS, file, "feedback_targets",
                               line("feedback_targets")) or {}
-
         rubrics = self.rubrics()
-        module_names = self.text_list(data["modules"] if isinstance(data["modules"], list) else [],
-                                      file, "", "modules", line("modules"))
-        if isinstance(data["modules"], list) and not data["modules"]:
-            self.error(file, line("modules"), 'a course needs at least one module in "modules"')
-        modules_list = data["modules"] if isinstance(data["modules"], YList) else None
-        self.check_unique([(name, modules_list.line_of(i) if modules_list else None)
-                           for i, name in enumerate(module_names)], file, "module")
-
         competency_ids = {c.id for c in competencies}
-        modules: list[ModuleSpec] = []
-        links: list[tuple[str, int, str]] = []
-        assets: dict[str, Asset] = {}
-        seen_modules = set()
-        for index, name in enumerate(module_names):
-            if name in seen_modules:
-                continue
-            seen_modules.add(name)
-            item_line = modules_list.line_of(index) if modules_list else None
-            module = self.module(name, file, item_line, competency_ids, rubrics, kind, links, assets)
-            if module is not None:
-                modules.append(module)
-
-        # Across modules: slugs, links between modules, question and scenario ids.
-        slug_lines = [(m.slug, None) for m in modules]
-        self.check_unique(slug_lines, file, "module slug")
-        module_slugs = {m.slug for m in modules}
-        for source, link_line, target in links:
-            if target not in module_slugs | self.unusable_module_slugs:
-                known = ", ".join(sorted(module_slugs)) or "none"
-                self.error(source, link_line, f'link to "module:{target}", but this course has no module '
-                                              f'with that slug (modules: {known})')
-        self.unique_across(modules)
+        modules, assets = self._modules(data, file, line, competency_ids, rubrics, kind)
         exam = self.exam(competency_ids)
         ethics_code = self.ethics_code()
 
@@ -153,10 +95,84 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
             source=file,
             exam=exam,
             ethics_code=ethics_code,
-            minimum_active_share=float(share) if type_ok("number", share) else None,
+            minimum_active_share=share,
             lines={key: line(key) for key in COURSE_FIELDS},
             competency_lines=self.competency_lines(data["competencies"]),
         )
+
+    def _manifest(self):
+        """course.yaml read and checked field by field: (raw, data, file, line of a key), or None."""
+        manifest_path = self.folder / "course.yaml"
+        file = self.rel(manifest_path)
+        if not manifest_path.is_file():
+            self.error(self.rel(self.folder), None, "no course.yaml in this course folder")
+            return None
+        raw = self.read_yaml(manifest_path)
+        if raw is None:
+            return None
+        data = self.fields(raw, COURSE_FIELDS, file, "", 1)
+        if data is None:
+            # Keep going with what is usable, to report module errors too.
+            data = {key: raw.get(key, spec.default) if isinstance(raw, dict) else spec.default
+                    for key, spec in COURSE_FIELDS.items()}
+        line = raw.line_of if isinstance(raw, YMap) else (lambda key: 1)
+        return raw, data, file, line
+
+    def _identity(self, data: dict, file: str, line):
+        """The course's slug, kind and enrolment mode, and its hours checked."""
+        slug = data["slug"] if isinstance(data["slug"], str) else self.folder.name
+        if isinstance(data["slug"], str):
+            self.check_slug(slug, file, line("slug"), "slug")
+            if slug != self.folder.name:
+                self.error(file, line("slug"), f'slug "{slug}" does not match the folder name "{self.folder.name}"')
+        kind = self.enum(CourseKind, data["kind"], file, line("kind"), "kind")
+        enrolment = self.enum(EnrolmentMode, data["enrolment"], file, line("enrolment"), "enrolment")
+        for key in ("hours", "ce_hours"):
+            if type_ok("number", data[key]) and data[key] < 0:
+                self.error(file, line(key), f'"{key}" cannot be negative')
+        if type_ok("number", data["hours"]) and data["hours"] == 0:
+            self.error(file, line("hours"), '"hours" should be the hours of instruction, more than 0')
+        return slug, kind, enrolment
+
+    def _active_share(self, data: dict, file: str, line) -> float | None:
+        share = data["minimum_active_share"]
+        if type_ok("number", share) and not 0 < share <= 1:
+            self.error(file, line("minimum_active_share"),
+                       '"minimum_active_share" should be a share of the declared minutes, more than 0 and at most 1 '
+                       '(for example 0.5); leave it out to count modules without active time')
+        return float(share) if type_ok("number", share) else None
+
+    def _modules(self, data: dict, file: str, line, competency_ids, rubrics, kind):
+        """The modules listed in course.yaml, each read from its folder, then checked across modules
+        (slugs, links between modules, question and scenario ids). Returns (modules, assets)."""
+        module_names = self.text_list(data["modules"] if isinstance(data["modules"], list) else [],
+                                      file, "", "modules", line("modules"))
+        if isinstance(data["modules"], list) and not data["modules"]:
+            self.error(file, line("modules"), 'a course needs at least one module in "modules"')
+        modules_list = data["modules"] if isinstance(data["modules"], YList) else None
+        self.check_unique([(name, modules_list.line_of(i) if modules_list else None)
+                           for i, name in enumerate(module_names)], file, "module")
+        modules: list[ModuleSpec] = []
+        links: list[tuple[str, int, str]] = []
+        assets: dict[str, Asset] = {}
+        seen_modules = set()
+        for index, name in enumerate(module_names):
+            if name in seen_modules:
+                continue
+            seen_modules.add(name)
+            item_line = modules_list.line_of(index) if modules_list else None
+            module = self.module(name, file, item_line, competency_ids, rubrics, kind, links, assets)
+            if module is not None:
+                modules.append(module)
+        self.check_unique([(m.slug, None) for m in modules], file, "module slug")
+        module_slugs = {m.slug for m in modules}
+        for source, link_line, target in links:
+            if target not in module_slugs | self.unusable_module_slugs:
+                known = ", ".join(sorted(module_slugs)) or "none"
+                self.error(source, link_line, f'link to "module:{target}", but this course has no module '
+                                              f'with that slug (modules: {known})')
+        self.unique_across(modules)
+        return modules, assets
 
     def content_hash(self) -> str:
         digest = hashlib.sha256()
@@ -224,34 +240,8 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
         module_competencies = self.text_list(data["competencies"], file, "", "competencies", line("competencies"))
         self.check_competencies(module_competencies, data["competencies"], file, "", line("competencies"),
                                 competency_ids)
-        if data["live_minutes"] < 0:
-            self.error(file, line("live_minutes"), '"live_minutes" cannot be negative')
-        live_topics = self.text_list(data["live_topics"], file, "", "live_topics", line("live_topics"))
-        if data["live_minutes"] > 0 and not live_topics:
-            self.error(file, line("live_minutes"),
-                       f'live_minutes is {data["live_minutes"]}: say what the live time covers in "live_topics"')
-
-        lesson_names = self.text_list(data["lessons"], file, "", "lessons", line("lessons"))
-        if not lesson_names:
-            self.error(file, line("lessons"), "a module needs at least one lesson")
-        self.check_unique([(n, line_of(data["lessons"], i, None)) for i, n in enumerate(lesson_names)], file, "lesson")
-        lessons = []
-        for index, lesson_name in enumerate(dict.fromkeys(lesson_names)):
-            lesson_path = folder / "lessons" / f"{lesson_name}.md"
-            if not lesson_path.is_file():
-                self.error(file, line_of(data["lessons"], index, line("lessons")),
-                           f"missing lesson file lessons/{lesson_name}.md")
-                continue
-            lesson = self.lesson(lesson_path, folder, kind, links, assets)
-            if lesson is not None:
-                lessons.append(lesson)
-        lessons_dir = folder / "lessons"
-        if lessons_dir.is_dir():
-            for extra in sorted(lessons_dir.glob("*.md")):
-                if extra.stem not in lesson_names:
-                    self.warn(self.rel(extra), None,
-                              "this lesson is not listed in module.yaml, so trainees will not see it")
-
+        live_topics = self._live_topics(data, file, line)
+        lessons = self._lessons(data, folder, file, line, kind, links, assets)
         quiz_path = folder / "quiz.yaml"
         quiz = None
         if quiz_path.is_file():
@@ -282,6 +272,39 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
             source=file,
             lines={key: line(key) for key in MODULE_FIELDS},
         )
+
+    def _live_topics(self, data: dict, file: str, line) -> list[str]:
+        if data["live_minutes"] < 0:
+            self.error(file, line("live_minutes"), '"live_minutes" cannot be negative')
+        live_topics = self.text_list(data["live_topics"], file, "", "live_topics", line("live_topics"))
+        if data["live_minutes"] > 0 and not live_topics:
+            self.error(file, line("live_minutes"),
+                       f'live_minutes is {data["live_minutes"]}: say what the live time covers in "live_topics"')
+        return live_topics
+
+    def _lessons(self, data: dict, folder: Path, file: str, line, kind, links: list, assets: dict) -> list:
+        """The lessons module.yaml lists, in order; a lesson file it does not list is a warning."""
+        lesson_names = self.text_list(data["lessons"], file, "", "lessons", line("lessons"))
+        if not lesson_names:
+            self.error(file, line("lessons"), "a module needs at least one lesson")
+        self.check_unique([(n, line_of(data["lessons"], i, None)) for i, n in enumerate(lesson_names)], file, "lesson")
+        lessons = []
+        for index, lesson_name in enumerate(dict.fromkeys(lesson_names)):
+            lesson_path = folder / "lessons" / f"{lesson_name}.md"
+            if not lesson_path.is_file():
+                self.error(file, line_of(data["lessons"], index, line("lessons")),
+                           f"missing lesson file lessons/{lesson_name}.md")
+                continue
+            lesson = self.lesson(lesson_path, folder, kind, links, assets)
+            if lesson is not None:
+                lessons.append(lesson)
+        lessons_dir = folder / "lessons"
+        if lessons_dir.is_dir():
+            for extra in sorted(lessons_dir.glob("*.md")):
+                if extra.stem not in lesson_names:
+                    self.warn(self.rel(extra), None,
+                              "this lesson is not listed in module.yaml, so trainees will not see it")
+        return lessons
 
     def listed(self, data: dict, key: str, what: str, folder: Path, file: str, read: Callable) -> list:
         """Read the files a module.yaml lists under `key` (in `<key>/<name>.yaml`), in order."""

@@ -56,6 +56,26 @@ class QuizReader(Reader):
                 questions.append(question)
         return questions
 
+    def _options(self, values: list, file: str, line: int | None, label: str):
+        """A question's options as read, and (id, line) of each for the uniqueness check."""
+        options: list[Option] = []
+        option_lines: list[tuple[str, int | None]] = []
+        for option_index, option_item in enumerate(values):
+            option_line = line_of(values, option_index, line)
+            raw_id = option_item.get("id") if isinstance(option_item, dict) else None
+            if isinstance(raw_id, bool):
+                value = str(raw_id).lower()
+                self.error(file, line_of(option_item, "id", option_line),
+                           f'{label}: option id {value} should be text: quote it, like id: "{value}"')
+                continue
+            option_label = f"{label}, option {raw_id if isinstance(raw_id, str) else option_index + 1}"
+            option = self.fields(option_item, OPTION_FIELDS, file, option_label, option_line)
+            if option is None:
+                continue
+            options.append(Option(option["id"], option["text"], option["correct"], option["feedback"]))
+            option_lines.append((option["id"], line_of(option_item, "id", option_line)))
+        return options, option_lines
+
     def question(self, item: Any, file: str, line: int | None, index: int,
                  competency_ids: set[str]) -> Question | None:
         given = item.get("id") if isinstance(item, dict) else None
@@ -74,22 +94,7 @@ class QuizReader(Reader):
             self.check_competencies([data["competency"]], None, file, label, line_of(item, "competency", line),
                                     competency_ids)
         values = data["options"]
-        options: list[Option] = []
-        option_lines: list[tuple[str, int | None]] = []
-        for option_index, option_item in enumerate(values):
-            option_line = line_of(values, option_index, line)
-            raw_id = option_item.get("id") if isinstance(option_item, dict) else None
-            if isinstance(raw_id, bool):
-                value = str(raw_id).lower()
-                self.error(file, line_of(option_item, "id", option_line),
-                           f'{label}: option id {value} should be text: quote it, like id: "{value}"')
-                continue
-            option_label = f"{label}, option {raw_id if isinstance(raw_id, str) else option_index + 1}"
-            option = self.fields(option_item, OPTION_FIELDS, file, option_label, option_line)
-            if option is None:
-                continue
-            options.append(Option(option["id"], option["text"], option["correct"], option["feedback"]))
-            option_lines.append((option["id"], line_of(option_item, "id", option_line)))
+        options, option_lines = self._options(values, file, line, label)
         self.check_unique(option_lines, file, "option id", label)
         if len(values) < 2:
             self.error(file, line_of(item, "options", line), f"{label}: a question needs at least two options")

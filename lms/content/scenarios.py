@@ -104,6 +104,30 @@ class ScenarioReader(Reader):
             self.error(file, line("minutes"), f'{label}: "minutes" cannot be negative')
         competencies = self.text_list(data["competencies"], file, label, "competencies", line("competencies"))
         self.check_competencies(competencies, data["competencies"], file, label, line("competencies"), competency_ids)
+        criteria = self._criteria(data, rubrics, file, line, label)
+        focal = self.text_list(data["focal"], file, label, "focal", line("focal"))
+        for index, criterion in enumerate(focal):
+            if criterion not in criteria:
+                self.error(file, line_of(data["focal"], index, line("focal")),
+                           f'{label}: focal criterion "{criterion}" is not one of its scored criteria')
+        minimums = self._minimums(data, criteria, file, line, label)
+        branches, turns = self._branches_and_turns(data, file, line, label)
+        references, references_source = self.references(path, data["id"])
+        if setting is None or persona is None:
+            return None
+        return ScenarioSpec(
+            id=data["id"], title=data["title"], setting=setting, persona=dict(persona), skills=tuple(skills),
+            rubric=data["rubric"], criteria=tuple(criteria), minimums=minimums, pass_mark=data["pass_mark"],
+            turns=tuple(turns), source=file, line=line("id"), minutes=data["minutes"],
+            competencies=tuple(competencies), brief=data["brief"], actor_notes=data["actor_notes"],
+            rater_notes=data["rater_notes"], branches=tuple(branches), focal=tuple(focal),
+            references=tuple(references), references_source=references_source,
+            lines={key: line(key) for key in SCENARIO_FIELDS}
+            | {"pronouns": line_of(data["persona"], "pronouns", line("persona"))},
+        )
+
+    def _criteria(self, data: dict, rubrics: dict[str, RubricSpec], file: str, line, label: str) -> list[str]:
+        """The criteria the scenario is scored on, each one of its rubric's."""
         criteria = self.text_list(data["criteria"], file, label, "criteria", line("criteria"))
         if not criteria:
             self.error(file, line("criteria"), f"{label}: list the rubric criteria it is scored on")
@@ -113,17 +137,16 @@ class ScenarioReader(Reader):
         if rubric is None:
             known = ", ".join(sorted(rubrics)) or "none"
             self.error(file, line("rubric"), f'{label}: unknown rubric "{data["rubric"]}" (rubrics/ has: {known})')
-        else:
-            rubric_criteria = {c.id for c in rubric.criteria}
-            for index, criterion in enumerate(criteria):
-                if criterion not in rubric_criteria:
-                    self.error(file, line_of(data["criteria"], index, line("criteria")),
-                               f'{label}: criterion "{criterion}" is not in rubric {rubric.id}')
-        focal = self.text_list(data["focal"], file, label, "focal", line("focal"))
-        for index, criterion in enumerate(focal):
-            if criterion not in criteria:
-                self.error(file, line_of(data["focal"], index, line("focal")),
-                           f'{label}: focal criterion "{criterion}" is not one of its scored criteria')
+            return criteria
+        rubric_criteria = {c.id for c in rubric.criteria}
+        for index, criterion in enumerate(criteria):
+            if criterion not in rubric_criteria:
+                self.error(file, line_of(data["criteria"], index, line("criteria")),
+                           f'{label}: criterion "{criterion}" is not in rubric {rubric.id}')
+        return criteria
+
+    def _minimums(self, data: dict, criteria: list[str], file: str, line, label: str) -> dict[str, int]:
+        """Per-criterion minimum levels, and a pass mark between the lowest and highest totals."""
         minimums = {}
         for key, value in data["minimums"].items():
             key_line = line_of(data["minimums"], key, line("minimums"))
@@ -138,6 +161,9 @@ class ScenarioReader(Reader):
             self.error(file, line("pass_mark"),
                        f"{label}: pass_mark {data['pass_mark']} should be between {len(criteria)} and {highest} "
                        f"(the lowest and highest totals of {len(criteria)} criteria)")
+        return minimums
+
+    def _branches_and_turns(self, data: dict, file: str, line, label: str) -> tuple[list, list]:
         branches = []
         for index, item in enumerate(data["branches"]):
             branch = self.fields(item, BRANCH_FIELDS, file, f"{label}, branch {index + 1}",
@@ -153,19 +179,7 @@ class ScenarioReader(Reader):
         if len(data["turns"]) < MIN_TURNS:
             self.error(file, line("turns"),
                        f"{label} has {len(data['turns'])} turns; a role-play needs at least {MIN_TURNS}")
-        references, references_source = self.references(path, data["id"])
-        if setting is None or persona is None:
-            return None
-        return ScenarioSpec(
-            id=data["id"], title=data["title"], setting=setting, persona=dict(persona), skills=tuple(skills),
-            rubric=data["rubric"], criteria=tuple(criteria), minimums=minimums, pass_mark=data["pass_mark"],
-            turns=tuple(turns), source=file, line=line("id"), minutes=data["minutes"],
-            competencies=tuple(competencies), brief=data["brief"], actor_notes=data["actor_notes"],
-            rater_notes=data["rater_notes"], branches=tuple(branches), focal=tuple(focal),
-            references=tuple(references), references_source=references_source,
-            lines={key: line(key) for key in SCENARIO_FIELDS}
-            | {"pronouns": line_of(data["persona"], "pronouns", line("persona"))},
-        )
+        return branches, turns
 
     # -- reference transcripts --
     def references(self, scenario_path: Path, scenario_id: str) -> tuple[list[ReferenceSpec], str]:

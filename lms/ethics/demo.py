@@ -6,7 +6,7 @@ from lms.ethics import services
 from lms.extensions import db
 from lms.models import Cohort, EthicsSignature, User
 
-SIGNED_BY = "jordan@example.org"
+SIGNED_BY = "elena@example.org"
 
 
 def seed_demo(people: dict[str, User], cohorts: list[Cohort]) -> None:

@@ -1,74 +1,88 @@
-"""Demo learning data: enrolments and some progress for the demo trainees.
+"""Demo learning history: lessons read, exercises answered and knowledge checks taken, through the services.
 
-Called from `lms.demo._extend`; idempotent; does nothing until the courses have been synced.
+`lms.demo` walks each demo trainee through the core course module by module; this module does a module's
+reading, practice and knowledge check at a given moment, so that every "Passed" on the progress grid has
+the lesson reads and quiz attempts behind it that the dashboard counts. Role-plays are `lms.roleplay.demo`'s.
 """
+
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from lms.extensions import db
-from lms.learning import catalog, completion, quizzes, standing
-from lms.learning.enrolment import enrol, record_activity
-from lms.models import Course, QuizAttempt, User
+from lms.learning import catalog, completion, exercises, quizzes
+from lms.learning import enrolment as enrolments
+from lms.models import Course, CourseVersion, Enrolment, ModuleCompletion, User
 
 CORE_COURSE = "peer-specialist-core"
 CE_COURSE = "peer-support-telehealth"
 
 
-def _path(endpoint: str, **values) -> str:
-    return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
-def _live(slug: str):
+def live_version(slug: str) -> CourseVersion | None:
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
     return catalog.live_version(course) if course is not None else None
 
 
-def _pass_quiz(enrolment, quiz) -> None:
-    already = db.session.scalar(
-        sa.select(QuizAttempt.id).where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id,
-                                        QuizAttempt.passed.is_(True))
-    )
-    if already is not None:
+def core_modules(version: CourseVersion) -> list:
+    return list(catalog.load_version(version.id).modules)
+
+
+def enrol(trainee: User, version: CourseVersion, *, at: datetime, by: User | None = None) -> Enrolment:
+    enrolment = enrolments.enrol(trainee, version, enrolled_by=by)
+    enrolment.created_at = min(enrolment.created_at, at)
+    return enrolment
+
+
+def _answers(attempt, *, correct: bool) -> dict[str, list[str]]:
+    """Every question answered all right, or all wrong (a first try that fails, for a realistic pass rate)."""
+    by_id = {question["id"]: question for question in attempt.quiz.questions}
+    answers = {}
+    for entry in attempt.layout:
+        options = by_id[entry["question"]]["options"]
+        right = [option["id"] for option in options if option["correct"]]
+        wrong = [option["id"] for option in options if not option["correct"]][:1]
+        answers[entry["question"]] = right if correct or not wrong else wrong
+    return answers
+
+
+def take_quiz(enrolment: Enrolment, quiz, *, at: datetime, passes: bool = True, fail_first: bool = False) -> None:
+    """A knowledge check through the services: optionally a failed try a day (past any cooldown) before."""
+    if fail_first:
+        earlier = at - timedelta(days=1)
+        attempt = quizzes.start_attempt(enrolment, quiz, now=earlier)
+        quizzes.submit_attempt(attempt, _answers(attempt, correct=False), now=earlier)
+    attempt = quizzes.start_attempt(enrolment, quiz, now=at)
+    quizzes.submit_attempt(attempt, _answers(attempt, correct=passes), now=at)
+
+
+def study(enrolment: Enrolment, module, *, at: datetime, lessons: int | None = None) -> None:
+    """Read the module's lessons (the first `lessons` of them) and answer its practice exercises."""
+    shown = module.lessons if lessons is None else module.lessons[:lessons]
+    for lesson in shown:
+        completion.mark_lesson_read(enrolment, lesson, now=at)
+    if lessons is not None:
         return
-    attempt = quizzes.start_attempt(enrolment, quiz)
-    answers = {
-        question["id"]: [option["id"] for option in question["options"] if option["correct"]]
-        for question in quiz.questions
-    }
-    quizzes.submit_attempt(attempt, answers)
+    for exercise in module.exercises:
+        response = exercises.submit_response(enrolment, exercise, f"What I would do: {exercise.title}.", now=at)
+        if exercise.review == "required":
+            response.reviewed_at = at + timedelta(hours=20)
+            response.review_comment = "Thoughtful answer; see the model answer for the wording on consent."
 
 
-def seed_learning(people: dict[str, User]) -> None:
-    """Taylor has started the core course, Jordan is further along, Casey also takes the CE course."""
-    core = _live(CORE_COURSE)
-    if core is None:
-        return
-    coordinator = people.get("coordinator@example.org")
-    enrolments = {}
-    for email in ("trainee@example.org", "jordan@example.org", "casey@example.org"):
-        if email in people:
-            enrolments[email] = enrol(people[email], core, enrolled_by=coordinator)
-    modules = catalog.load_version(core.id).modules
-    first, second = modules[0], modules[1]
+def settle(enrolment: Enrolment, module, *, at: datetime) -> None:
+    """Record the module as passed (the role-play grade may have done it already) at the demo's moment."""
+    completion.refresh_module_progress(enrolment, module, now=at)
+    passed = db.session.scalar(sa.select(ModuleCompletion).where(
+        ModuleCompletion.enrolment_id == enrolment.id, ModuleCompletion.module_id == module.id))
+    if passed is not None:
+        passed.passed_at = at
+    if enrolment.completed_at is not None and enrolment.completed_at > at:
+        enrolment.completed_at = at
 
-    taylor = enrolments.get("trainee@example.org")
-    if taylor is not None and taylor.course_version_id == core.id:
-        completion.mark_lesson_read(taylor, first.lessons[0])
-        record_activity(taylor, _path("learning.lesson", course_slug=CORE_COURSE, module_slug=first.slug,
-                                               lesson_slug=first.lessons[1].slug))
 
-    jordan = enrolments.get("jordan@example.org")
-    if jordan is not None and jordan.course_version_id == core.id:
-        for lesson in first.lessons:
-            completion.mark_lesson_read(jordan, lesson)
-        if first.quiz is not None:
-            _pass_quiz(jordan, first.quiz)
-        record_activity(jordan, _path("learning.module", course_slug=CORE_COURSE, module_slug=first.slug))
-        if second.lessons and standing.course_progress(jordan).for_module(second).status != "locked":
-            completion.mark_lesson_read(jordan, second.lessons[0])
-
-    ce = _live(CE_COURSE)
-    if ce is not None and "casey@example.org" in people:
-        enrol(people["casey@example.org"], ce)
-    db.session.flush()
+def left_off(enrolment: Enrolment, module, lesson, *, at: datetime) -> None:
+    """Where "Continue where you left off" takes the trainee, and when they were last active."""
+    path = current_app.url_map.bind("localhost").build("learning.lesson", {
+        "course_slug": enrolment.course.slug, "module_slug": module.slug, "lesson_slug": lesson.slug})
+    enrolments.record_activity(enrolment, path, now=at)

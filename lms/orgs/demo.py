@@ -20,9 +20,15 @@ DEMO_HOURS = [  # (days ago, setting, activity, hours, state, note)
 
 
 def seed_orgs(people: dict, cohorts: list) -> None:
-    """Once: supervised hours for the demo trainee, and an invitation waiting for an answer."""
-    trainee = people.get("trainee@example.org")
+    """Once: supervised hours in every review state for two demo trainees, and an invitation waiting."""
     supervisor = people.get("supervisor@example.org")
+    for email in ("trainee@example.org", "elena@example.org"):
+        _seed_hours(people.get(email), supervisor)
+    _seed_invitation(people.get("coordinator@example.org"), cohorts)
+    db.session.flush()
+
+
+def _seed_hours(trainee, supervisor) -> None:
     if trainee is not None and not db.session.scalar(
         sa.select(sa.func.count(SupervisedHours.id)).where(SupervisedHours.user_id == trainee.id)
     ):
@@ -35,13 +41,14 @@ def seed_orgs(people: dict, cohorts: list) -> None:
                 reviewed_by_id=supervisor.id if reviewed and supervisor else None,
                 reviewed_at=utcnow() - timedelta(days=days - 1) if reviewed else None,
             ))
-    coordinator = people.get("coordinator@example.org")
+
+
+def _seed_invitation(coordinator, cohorts) -> None:
     if coordinator is not None and cohorts and not db.session.scalar(
         sa.select(sa.func.count(Invitation.id)).where(Invitation.organization_id == coordinator.organization_id)
     ):
         from lms.orgs.invitations import invite
 
         # The link is not shown anywhere: the demo only shows a pending invitation on the People page.
-        invite(coordinator.organization, email="morgan.newcomer@example.org", name="Morgan Newcomer",
+        invite(coordinator.organization, email="quinn.newcomer@example.org", name="Quinn Newcomer",
                role="trainee", cohort=cohorts[0], actor=coordinator)
-    db.session.flush()

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.auth.permissions import supervised_trainee_ids
-from lms.errors import DomainError, NotAllowed
+from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible
 from lms.extensions import db
 from lms.models import (
     CourseVersion,
@@ -27,9 +28,9 @@ from lms.models import (
 
 def _check(worked_on: date, hours: Decimal, today: date) -> None:
     if worked_on > today:
-        raise DomainError("The date cannot be in the future.", field="worked_on")
+        raise InvalidInput(_("The date cannot be in the future."), field="worked_on")
     if hours <= 0 or hours > 24:
-        raise DomainError("Enter between 0.25 and 24 hours.", field="hours")
+        raise InvalidInput(_("Enter between 0.25 and 24 hours."), field="hours")
 
 
 def log_hours(trainee: User, *, worked_on: date, setting: str, activity: str, hours: Decimal,
@@ -61,14 +62,14 @@ def withdraw_hours(entry: SupervisedHours, trainee: User) -> None:
 
 def _require_owner_editable(entry: SupervisedHours, trainee: User) -> None:
     if entry.user_id != trainee.id:
-        raise NotAllowed("These hours belong to someone else.")
+        raise NotAllowed(_("These hours belong to someone else."))
     if entry.state == ReviewState.APPROVED:
-        raise DomainError("Approved hours cannot be changed. Ask your supervisor if something is wrong.")
+        raise NotEligible(_("Approved hours cannot be changed. Ask your supervisor if something is wrong."))
 
 
 def _require_pending(entry: SupervisedHours) -> None:
     if entry.state != ReviewState.PENDING:
-        raise DomainError("These hours were already reviewed.")
+        raise Conflict(_("These hours were already reviewed."))
 
 
 def approve_hours(entry: SupervisedHours, reviewer: User) -> SupervisedHours:
@@ -86,7 +87,7 @@ def approve_hours(entry: SupervisedHours, reviewer: User) -> SupervisedHours:
 def return_hours(entry: SupervisedHours, reviewer: User, note: str) -> SupervisedHours:
     _require_pending(entry)
     if not note.strip():
-        raise DomainError("Say what the trainee should change.", field="note")
+        raise InvalidInput(_("Say what the trainee should change."), field="note")
     entry.state = ReviewState.RETURNED
     entry.reviewed_by_id = reviewer.id
     entry.reviewed_at = utcnow()

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from lms import audit
 from lms.auth.sessions import end_all_sessions
-from lms.errors import DomainError
+from lms.errors import ErasureRefused
 from lms.extensions import db
 from lms.files import delete_after_commit
 from lms.mail import copies_mentioning
@@ -99,34 +100,13 @@ def _person_files(user: User) -> list[tuple[str, str]]:
 
 def personal_data(user: User) -> dict:
     """Everything held about `user`, as plain JSON-ready values."""
-    enrolments = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(so.joinedload(Enrolment.course_version)).order_by(Enrolment.id)
-    ).all()
-    enrolment_ids = [e.id for e in enrolments]
-    lessons = db.session.execute(
-        sa.select(LessonProgress.enrolment_id, Lesson.title, LessonProgress.read_at)
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.enrolment_id.in_(enrolment_ids)).order_by(LessonProgress.read_at)
-    ).all()
-    attempts = db.session.execute(
-        sa.select(QuizAttempt, Module.title)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
-        .where(QuizAttempt.enrolment_id.in_(enrolment_ids)).order_by(QuizAttempt.id)
-    ).all()
-    responses = db.session.scalars(
-        sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(enrolment_ids))
-        .options(so.joinedload(ExerciseResponse.exercise)).order_by(ExerciseResponse.id)
-    ).all()
-    completions = db.session.execute(
-        sa.select(ModuleCompletion.enrolment_id, Module.title, ModuleCompletion.passed_at)
-        .join(Module, Module.id == ModuleCompletion.module_id)
-        .where(ModuleCompletion.enrolment_id.in_(enrolment_ids))
-    ).all()
-    submissions = db.session.scalars(
-        sa.select(Submission).where(Submission.trainee_id == user.id)
-        .options(so.joinedload(Submission.scenario), so.selectinload(Submission.grades)).order_by(Submission.id)
-    ).unique().all()
+    account = _account_data(user)
+    activity = account.pop("activity_log")
+    return {**account, "enrolments": _learning_data(user), "roleplays": _roleplay_data(user),
+            **_records_data(user), "activity_log": activity}
+
+
+def _account_data(user: User) -> dict:
     cohorts = db.session.execute(
         sa.select(Cohort.name, sa.literal("trainee")).join(cohort_trainees, cohort_trainees.c.cohort_id == Cohort.id)
         .where(cohort_trainees.c.user_id == user.id)
@@ -153,40 +133,86 @@ def personal_data(user: User) -> dict:
             {"organization": i.organization.name, "role": i.role, "sent_at": i.created_at, "accepted_at": i.accepted_at}
             for i in invitations
         ],
-        "enrolments": [
-            {
-                "course": e.course_version.title, "version": e.course_version.version, "enrolled_at": e.created_at,
-                "completed_at": e.completed_at, "last_activity_at": e.last_activity_at,
-                "lessons_read": [{"lesson": title, "read_at": at} for eid, title, at in lessons if eid == e.id],
-                "modules_passed": [{"module": title, "passed_at": at} for eid, title, at in completions if eid == e.id],
-                "knowledge_checks": [
-                    {"module": title, "started_at": a.started_at, "submitted_at": a.submitted_at, "score": a.score,
-                     "passed": a.passed, "answers": a.answers}
-                    for a, title in attempts if a.enrolment_id == e.id
-                ],
-                "practice_exercises": [
-                    {"exercise": r.exercise.title, "answer": r.text, "updated_at": r.updated_at,
-                     "submitted_at": r.submitted_at, "review_comment": r.review_comment, "reviewed_at": r.reviewed_at}
-                    for r in responses if r.enrolment_id == e.id
-                ],
-            }
-            for e in enrolments
+        "activity_log": [
+            {"at": e.created_at, "action": e.action, "subject": f"{e.subject_type} {e.subject_id}".strip(),
+             "by_you": e.actor_id == user.id, "ip": e.ip if e.actor_id == user.id else None}
+            for e in events
         ],
-        "roleplays": [
-            {
-                "scenario": s.scenario.title, "attempt": s.attempt_no, "kind": s.kind, "state": s.state,
-                "replies": s.replies, "created_at": s.created_at, "submitted_at": s.submitted_at,
-                "graded_at": s.graded_at,
-                "recording_file": f"files/{s.recording_path}" if s.recording_path else None,
-                "grades": [
-                    {"levels": g.levels, "comments": g.comments, "feedback": g.feedback, "total": g.total,
-                     "passed": g.passed, "released_at": g.released_at}
-                    for g in s.grades
-                    if g.kind in {GradeKind.PRIMARY, GradeKind.CORRECTION} and g.released_at is not None
-                ],
-            }
-            for s in submissions
-        ],
+    }
+
+
+def _learning_data(user: User) -> list[dict]:
+    """Each enrolment with the lessons read, modules passed, knowledge checks and practice answers."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id)
+        .options(so.joinedload(Enrolment.course_version)).order_by(Enrolment.id)
+    ).all()
+    enrolment_ids = [e.id for e in enrolments]
+    lessons = db.session.execute(
+        sa.select(LessonProgress.enrolment_id, Lesson.title, LessonProgress.read_at)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.enrolment_id.in_(enrolment_ids)).order_by(LessonProgress.read_at)
+    ).all()
+    attempts = db.session.execute(
+        sa.select(QuizAttempt, Module.title)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
+        .where(QuizAttempt.enrolment_id.in_(enrolment_ids)).order_by(QuizAttempt.id)
+    ).all()
+    responses = db.session.scalars(
+        sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(enrolment_ids))
+        .options(so.joinedload(ExerciseResponse.exercise)).order_by(ExerciseResponse.id)
+    ).all()
+    completions = db.session.execute(
+        sa.select(ModuleCompletion.enrolment_id, Module.title, ModuleCompletion.passed_at)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .where(ModuleCompletion.enrolment_id.in_(enrolment_ids))
+    ).all()
+    return [
+        {
+            "course": e.course_version.title, "version": e.course_version.version, "enrolled_at": e.created_at,
+            "completed_at": e.completed_at, "last_activity_at": e.last_activity_at,
+            "lessons_read": [{"lesson": title, "read_at": at} for eid, title, at in lessons if eid == e.id],
+            "modules_passed": [{"module": title, "passed_at": at} for eid, title, at in completions if eid == e.id],
+            "knowledge_checks": [
+                {"module": title, "started_at": a.started_at, "submitted_at": a.submitted_at, "score": a.score,
+                 "passed": a.passed, "answers": a.answers}
+                for a, title in attempts if a.enrolment_id == e.id
+            ],
+            "practice_exercises": [
+                {"exercise": r.exercise.title, "answer": r.text, "updated_at": r.updated_at,
+                 "submitted_at": r.submitted_at, "review_comment": r.review_comment, "reviewed_at": r.reviewed_at}
+                for r in responses if r.enrolment_id == e.id
+            ],
+        }
+        for e in enrolments
+    ]
+
+
+def _roleplay_data(user: User) -> list[dict]:
+    submissions = db.session.scalars(
+        sa.select(Submission).where(Submission.trainee_id == user.id)
+        .options(so.joinedload(Submission.scenario), so.selectinload(Submission.grades)).order_by(Submission.id)
+    ).unique().all()
+    return [
+        {
+            "scenario": s.scenario.title, "attempt": s.attempt_no, "kind": s.kind, "state": s.state,
+            "replies": s.replies, "created_at": s.created_at, "submitted_at": s.submitted_at,
+            "graded_at": s.graded_at,
+            "recording_file": f"files/{s.recording_path}" if s.recording_path else None,
+            "grades": [
+                {"levels": g.levels, "comments": g.comments, "feedback": g.feedback, "total": g.total,
+                 "passed": g.passed, "released_at": g.released_at}
+                for g in s.grades
+                if g.kind in {GradeKind.PRIMARY, GradeKind.CORRECTION} and g.released_at is not None
+            ],
+        }
+        for s in submissions
+    ]
+
+
+def _records_data(user: User) -> dict:
+    """Supervised hours, continuing education and certificates."""
+    return {
         "supervised_hours": [
             {"date": h.worked_on, "setting": h.setting, "activity": h.activity, "hours": h.hours, "state": h.state,
              "review_note": h.review_note, "reviewed_at": h.reviewed_at}
@@ -204,11 +230,6 @@ def personal_data(user: User) -> dict:
              "expires_on": c.expires_on, "revoked_at": c.revoked_at, "revoked_reason": c.revoked_reason,
              "pdf_file": f"files/{c.pdf_path}" if c.pdf_path else None}
             for c in db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id))
-        ],
-        "activity_log": [
-            {"at": e.created_at, "action": e.action, "subject": f"{e.subject_type} {e.subject_id}".strip(),
-             "by_you": e.actor_id == user.id, "ip": e.ip if e.actor_id == user.id else None}
-            for e in events
         ],
     }
 
@@ -301,30 +322,21 @@ def _scrub_audit_events(user: User, needles: list[str]) -> int:
     return changed
 
 
-def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool,
-               mail_dir: Path | None = None) -> ErasureReport:
-    """Remove the person's personal data and files; keep certificate records verifiable.
-
-    The files (theirs under `data_dir`, and the development copies of mail to or about them in
-    `mail_dir`) are deleted once the caller's commit succeeds."""
+def _refuse_erasure(user: User, actor: User | None) -> None:
     if user.erased_at is not None:
-        raise DomainError("This person's data was already erased.")
+        raise ErasureRefused(_("This person's data was already erased."))
     if actor is not None and actor.id == user.id:
-        raise DomainError("You cannot erase your own account here. Ask another administrator.")
+        raise ErasureRefused(_("You cannot erase your own account here. Ask another administrator."))
     if user.role == Role.ADMIN:
         others = db.session.scalar(sa.select(sa.func.count(User.id)).where(
             User.role == Role.ADMIN, User.id != user.id, User.active.is_(True), User.erased_at.is_(None)))
         if not others:
-            raise DomainError("This is the last administrator: create another one first.")
-    needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
-    now = utcnow()
+            raise ErasureRefused(_("This is the last administrator: create another one first."))
 
-    files = [stored_file(data_dir, relative) for _kind, relative in _person_files(user)]
-    files = [path for path in files if path is not None]
-    files_deleted = len(files)
-    # After the commit: if the erasure fails to commit, the files stay with the rows that name them.
-    delete_after_commit(db.session(), *files, *copies_mentioning(mail_dir, needles))
 
+def _erase_work(user: User, now: datetime) -> int:
+    """Replies, recordings, notes and answers go; dates, levels and states stay for progress and statistics.
+    Returns how many role-play submissions were cleared."""
     submissions = db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == user.id).options(so.selectinload(Submission.grades))
     ).all()
@@ -338,13 +350,15 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
         for grade in submission.grades:  # notes about the person; the rubric levels stay for statistics
             grade.comments = {}
             grade.feedback = ""
-
     enrolment_ids = sa.select(Enrolment.id).where(Enrolment.user_id == user.id)
     for response in db.session.scalars(sa.select(ExerciseResponse).where(ExerciseResponse.enrolment_id.in_(
             enrolment_ids))):
         response.text = ""  # the answer and the comment about it; the submission date stays for progress
         response.review_comment = ""
+    return len(submissions)
 
+
+def _erase_logged_activities(user: User) -> None:
     for entry in db.session.scalars(sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id)):
         entry.setting = ""
         entry.activity = ""
@@ -356,6 +370,9 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
             entry.title = ERASED_MARK
             entry.provider = ""
 
+
+def _detach_certificates(user: User, needles: list[str], *, keep_certificate_name: bool) -> int:
+    """Certificates stay verifiable, without the account (and without the name unless configured)."""
     certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
     for certificate in certificates:
         certificate.user_id = None
@@ -365,11 +382,10 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
             certificate.holder_name = WITHHELD_NAME
         if certificate.revoked_reason:  # verifiers still see that and why it was revoked, without the person
             certificate.revoked_reason = _scrub(certificate.revoked_reason, needles)
+    return len(certificates)
 
-    if user.email:
-        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
-    scrubbed = _scrub_audit_events(user, needles)
 
+def _anonymise_account(user: User, now: datetime) -> None:
     user.name = f"Erased user #{user.id}"
     user.email = None
     user.password_hash = None
@@ -380,8 +396,32 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     user.last_activity_at = None
     user.failed_logins = 0
     user.locked_until = None
+
+
+def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_certificate_name: bool,
+               mail_dir: Path | None = None) -> ErasureReport:
+    """Remove the person's personal data and files; keep certificate records verifiable.
+
+    The files (theirs under `data_dir`, and the development copies of mail to or about them in
+    `mail_dir`) are deleted once the caller's commit succeeds."""
+    _refuse_erasure(user, actor)
+    needles = [n.lower() for n in {user.email or "", user.name or ""} if n and len(n.strip()) >= 3]
+    now = utcnow()
+
+    files = [stored_file(data_dir, relative) for _kind, relative in _person_files(user)]
+    files = [path for path in files if path is not None]
+    # After the commit: if the erasure fails to commit, the files stay with the rows that name them.
+    delete_after_commit(db.session(), *files, *copies_mentioning(mail_dir, needles))
+
+    submissions = _erase_work(user, now)
+    _erase_logged_activities(user)
+    certificates = _detach_certificates(user, needles, keep_certificate_name=keep_certificate_name)
+    if user.email:
+        db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
+    scrubbed = _scrub_audit_events(user, needles)
+    _anonymise_account(user, now)
     db.session.flush()
-    report = ErasureReport(user.id, files_deleted, len(submissions), len(certificates), keep_certificate_name, scrubbed)
-    audit.record("user.erased", actor=actor, subject=user, target_user=user, files_deleted=files_deleted,
-                 certificates_kept=len(certificates), holder_name_kept=keep_certificate_name)
+    report = ErasureReport(user.id, len(files), submissions, certificates, keep_certificate_name, scrubbed)
+    audit.record("user.erased", actor=actor, subject=user, target_user=user, files_deleted=len(files),
+                 certificates_kept=certificates, holder_name_kept=keep_certificate_name)
     return report

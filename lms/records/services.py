@@ -99,8 +99,8 @@ class Transcript:
     ethics_signatures: list = field(default_factory=list)  # [(EthicsSignature, course title)]
 
 
-def build_transcript(user: User, *, today: date | None = None) -> Transcript:
-    today = today or date.today()
+def _course_records(user: User) -> list[CourseRecord]:
+    """Each enrolment with its modules: when each was passed, and the knowledge check's best score."""
     enrolments = list(db.session.scalars(
         sa.select(Enrolment).where(Enrolment.user_id == user.id)
         .options(so.joinedload(Enrolment.course_version), so.joinedload(Enrolment.course))
@@ -139,7 +139,11 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
             record.modules.append(ModuleLine(position, title, passed.get(module_id), best, attempts,
                                              time.declared, time.active))
         courses.append(record)
+    return courses
 
+
+def _roleplay_lines(user: User) -> list[RoleplayLine]:
+    """Each passed role-play with the total of the grade that counts."""
     submissions = db.session.scalars(
         sa.select(Submission).where(Submission.trainee_id == user.id, Submission.state == SubmissionState.PASSED)
         .options(so.joinedload(Submission.scenario).joinedload(Scenario.module), so.selectinload(Submission.grades))
@@ -154,7 +158,13 @@ def build_transcript(user: User, *, today: date | None = None) -> Transcript:
             submission.scenario.title, submission.scenario.module.title, submission.attempt_no,
             submission.graded_at, grade.total if grade else None, 4 * len(criteria) if criteria else None,
         ))
+    return roleplays
 
+
+def build_transcript(user: User, *, today: date | None = None) -> Transcript:
+    today = today or date.today()
+    courses = _course_records(user)
+    roleplays = _roleplay_lines(user)
     hours = list(db.session.scalars(
         sa.select(SupervisedHours).where(SupervisedHours.user_id == user.id).order_by(SupervisedHours.worked_on)
     ))

@@ -1,0 +1,178 @@
+"""The demo tells one consistent story: what the progress grid says passed has the knowledge checks and
+graded role-plays behind it, the agreement page has pairs, and every review state is shown."""
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from lms.demo import SEEDERS, seed_demo
+from lms.errors import CoursesMissing
+from lms.models import (
+    Cohort,
+    ContinuingEducation,
+    Enrolment,
+    Grade,
+    GradeKind,
+    Module,
+    ModuleCompletion,
+    QuizAttempt,
+    Submission,
+    SubmissionState,
+    SupervisedHours,
+    User,
+)
+from lms.orgs.dashboards import build_dashboard
+from lms.roleplay import services as roleplay
+from tests import factories
+from tests.conftest import FreshContextClient
+
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = pytest.mark.no_lazy_loads
+
+SCENARIO_CHARACTERS = {"Jordan", "Dana", "Priya", "Sam", "Lee", "Jamie", "Noor", "Lena"}
+
+
+@pytest.fixture
+def demo(db, courses, monkeypatch):
+    factories.stub_certificate_pdfs(monkeypatch)
+    logins = seed_demo()
+    db.session.commit()
+    return logins
+
+
+def _user(db, email) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _spring(db) -> Cohort:
+    return db.session.scalar(sa.select(Cohort).where(Cohort.name == "Spring 2026"))
+
+
+def test_the_demo_refuses_without_courses_and_says_to_run_setup(db, runner):
+    with pytest.raises(CoursesMissing, match="flask --app lms setup"):
+        seed_demo()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "flask --app lms setup" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_the_demo_loads_once_with_courses_and_prints_every_login(demo, db, runner):
+    users = db.session.scalar(sa.select(sa.func.count(User.id)))
+    submissions = db.session.scalar(sa.select(sa.func.count(Submission.id)))
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    for email in ("admin@example.org", "elena@example.org", "tomas@example.org", "avery@example.org"):
+        assert email in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
+    assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == submissions
+
+
+def check_every_passed_module_has_its_reads_checks_and_graded_role_plays(demo, db, courses):
+    version = courses["peer-specialist-core"]
+    completions = db.session.scalars(sa.select(ModuleCompletion)).all()
+    assert completions
+    for completion in completions:
+        module = db.session.get(Module, completion.module_id)
+        enrolment = db.session.get(Enrolment, completion.enrolment_id)
+        if module.quiz is not None:
+            assert db.session.scalar(sa.select(QuizAttempt.id).where(
+                QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == module.quiz.id,
+                QuizAttempt.passed.is_(True)).limit(1)), module.slug
+        for scenario in module.scenarios:
+            passed = [s for s in roleplay.attempts_for(enrolment.user_id, scenario.id)
+                      if s.state == SubmissionState.PASSED]
+            assert passed and roleplay.effective_grade(passed[0]).passed, (enrolment.user.email, scenario.slug)
+    certified = [e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.completed_at.is_not(None)))]
+    assert len(certified) == 3
+    for enrolment in certified:
+        assert len([c for c in completions if c.enrolment_id == enrolment.id]) == len(version.modules) == 15
+
+
+def check_the_dashboard_rates_match_the_progress_grid(demo, db, courses):
+    dashboard = build_dashboard(_spring(db), course_id=courses["peer-specialist-core"].course_id)
+    assert dashboard.completed == 3 and dashboard.certificates == 3
+    charts = {chart.id: chart for chart in dashboard.charts}
+    pass_rates = charts["chart-pass-rate"] if "chart-pass-rate" in charts else next(
+        c for c in dashboard.charts if "knowledge" in c.title.lower())
+    # Every module with a knowledge check has a pass rate: three trainees passed them all.
+    assert all(row[1] not in ("", "–", "—") for row in pass_rates.rows), pass_rates.rows
+    rubric = next(c for c in dashboard.charts if c.id == "chart-rubric")
+    means = [float(row[1]) for row in rubric.rows if row[1] not in ("", "–", "—")]
+    assert means and min(means) >= 2 and max(means) >= 3, means  # passes at 3-4, a few resubmissions
+    turnaround = next(c for c in dashboard.charts if c.id == "chart-turnaround")
+    hours = [float(row[1]) for row in turnaround.rows if row[1] not in ("", "–", "—")]
+    assert hours and max(hours) > 1, hours
+    assert [row.name for row in dashboard.stuck] == ["Tomás Reyes"]
+
+
+def check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client):
+    admin = _user(db, "admin@example.org")
+    report = roleplay.agreement_report(admin)
+    assert report.pairs > 20 and len(report.by_pair) >= 1
+    kinds = {grade.kind for grade in db.session.scalars(sa.select(Grade))}
+    assert {GradeKind.SECOND, GradeKind.CALIBRATION} <= kinds
+    readings = [(row.key, row.n, row.kappa, row.flagged) for row in report.by_criterion]
+    assert any(row.flagged for row in report.by_criterion), readings
+    assert not all(row.flagged for row in report.by_criterion), readings
+    client.post("/auth/login", data={"email": "admin@example.org", "password": "peer-support-demo"})
+    page = client.get("/grading/agreement")
+    assert page.status_code == 200
+
+
+def check_calibration_samples_are_graded_by_the_supervisors(demo, db):
+    supervisor = _user(db, "supervisor2@example.org")
+    samples = roleplay.calibration_samples(supervisor)
+    assert samples and any(sample.own_grade is not None for sample in samples)
+
+
+def check_hours_and_continuing_education_come_in_every_state(demo, db):
+    assert set(db.session.scalars(sa.select(SupervisedHours.state).distinct())) == {"pending", "approved",
+                                                                                    "returned"}
+    assert set(db.session.scalars(sa.select(ContinuingEducation.state).where(
+        ContinuingEducation.source == "outside").distinct())) == {"pending", "approved", "returned"}
+
+
+def check_grading_queues_have_work_and_a_blind_second_mark_waits(demo, db):
+    robin, alex = _user(db, "supervisor@example.org"), _user(db, "supervisor2@example.org")
+    assert roleplay.queue_counts(robin)["waiting"] >= 1
+    assert roleplay.queue_counts(alex)["waiting"] >= 1
+    assert db.session.scalar(sa.select(sa.func.count(Submission.id)).where(
+        Submission.state == SubmissionState.SUBMITTED, Submission.second_marker_id == alex.id)) == 1
+
+
+def check_no_demo_person_shares_a_name_with_a_scenario_character(demo, db):
+    first_names = {name.split()[0] for name in db.session.scalars(sa.select(User.name))}
+    assert not first_names & SCENARIO_CHARACTERS
+
+
+def test_seeders_are_a_list_features_extend():
+    assert all(callable(seeder) for seeder in SEEDERS) and len(SEEDERS) >= 4
+
+
+def check_each_demo_role_sees_its_pages(demo, db, app):
+    app.test_client_class = FreshContextClient
+    spring = _spring(db).id
+    pages = {"supervisor@example.org": [("main.dashboard", {}), ("roleplay.queue", {}), ("roleplay.agreement", {}),
+                                        ("roleplay.calibration", {}), ("orgs.dashboard", {"cohort_id": spring})],
+             "coordinator@example.org": [("orgs.cohorts", {}), ("orgs.dashboard", {"cohort_id": spring})],
+             "trainee@example.org": [("main.dashboard", {}), ("records.mine", {}), ("practice.mine", {})],
+             "avery@example.org": [("certificates.mine", {})]}
+    for email, endpoints in pages.items():
+        client = app.test_client()
+        client.post("/auth/login", data={"email": email, "password": "peer-support-demo"})
+        for endpoint, values in endpoints:
+            with app.test_request_context():
+                url = url_for(endpoint, **values)
+            assert client.get(url).status_code == 200, (email, url)
+
+
+def test_the_demo_story_is_consistent(demo, db, courses, client, app):
+    """One demo (it takes seconds to build), every promise checked on it."""
+    check_every_passed_module_has_its_reads_checks_and_graded_role_plays(demo, db, courses)
+    check_the_dashboard_rates_match_the_progress_grid(demo, db, courses)
+    check_calibration_samples_are_graded_by_the_supervisors(demo, db)
+    check_hours_and_continuing_education_come_in_every_state(demo, db)
+    check_grading_queues_have_work_and_a_blind_second_mark_waits(demo, db)
+    check_no_demo_person_shares_a_name_with_a_scenario_character(demo, db)
+    check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client)
+    check_each_demo_role_sees_its_pages(demo, db, app)
