@@ -22,7 +22,7 @@ from lms.models import (
     User,
 )
 from lms.orgs.dashboards import build_dashboard
-from lms.roleplay import services as roleplay
+from lms.roleplay import agreement_report, calibration, queue, submissions
 from tests import factories
 from tests.conftest import FreshContextClient
 
@@ -79,9 +79,9 @@ def check_every_passed_module_has_its_reads_checks_and_graded_role_plays(demo, d
                 QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == module.quiz.id,
                 QuizAttempt.passed.is_(True)).limit(1)), module.slug
         for scenario in module.scenarios:
-            passed = [s for s in roleplay.attempts_for(enrolment.user_id, scenario.id)
+            passed = [s for s in submissions.attempts_for(enrolment.user_id, scenario.id)
                       if s.state == SubmissionState.PASSED]
-            assert passed and roleplay.effective_grade(passed[0]).passed, (enrolment.user.email, scenario.slug)
+            assert passed and submissions.effective_grade(passed[0]).passed, (enrolment.user.email, scenario.slug)
     certified = [e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.completed_at.is_not(None)))]
     assert len(certified) == 3
     for enrolment in certified:
@@ -107,7 +107,7 @@ def check_the_dashboard_rates_match_the_progress_grid(demo, db, courses):
 
 def check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client):
     admin = _user(db, "admin@example.org")
-    report = roleplay.agreement_report(admin)
+    report = agreement_report.agreement_report(admin)
     assert report.pairs > 20 and len(report.by_pair) >= 1
     kinds = {grade.kind for grade in db.session.scalars(sa.select(Grade))}
     assert {GradeKind.SECOND, GradeKind.CALIBRATION} <= kinds
@@ -121,7 +121,7 @@ def check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client):
 
 def check_calibration_samples_are_graded_by_the_supervisors(demo, db):
     supervisor = _user(db, "supervisor2@example.org")
-    samples = roleplay.calibration_samples(supervisor)
+    samples = calibration.calibration_samples(supervisor)
     assert samples and any(sample.own_grade is not None for sample in samples)
 
 
@@ -134,8 +134,8 @@ def check_hours_and_continuing_education_come_in_every_state(demo, db):
 
 def check_grading_queues_have_work_and_a_blind_second_mark_waits(demo, db):
     robin, alex = _user(db, "supervisor@example.org"), _user(db, "supervisor2@example.org")
-    assert roleplay.queue_counts(robin)["waiting"] >= 1
-    assert roleplay.queue_counts(alex)["waiting"] >= 1
+    assert queue.queue_counts(robin)["waiting"] >= 1
+    assert queue.queue_counts(alex)["waiting"] >= 1
     assert db.session.scalar(sa.select(sa.func.count(Submission.id)).where(
         Submission.state == SubmissionState.SUBMITTED, Submission.second_marker_id == alex.id)) == 1
 

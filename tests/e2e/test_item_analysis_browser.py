@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def coordinator_with_attempts() -> dict:
-    org = factories.make_org("Lakeside Peers E2E")
+    org = factories.make_org("Lakeside Peers E2E (item analysis)")
     coordinator = factories.make_user(Role.ORG_ADMIN, org=org, email="lakeside.coordinator@example.org",
                                       name="Lakeside Coordinator")
     version = db.session.scalar(sa.select(CourseVersion).join(Course).where(

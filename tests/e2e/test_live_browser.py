@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def cohort_with_trainee():
     from lms.learning import services
 
-    org = factories.make_org("Lakeside Peers E2E")
+    org = factories.make_org("Lakeside Peers E2E (live)")
     supervisor = factories.make_user(Role.SUPERVISOR, org=org, email="lake.supervisor@example.org",
                                      name="Lake Supervisor")
     trainee = factories.make_user(Role.TRAINEE, org=org, email="lake.trainee@example.org", name="Noor Haddad")
