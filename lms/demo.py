@@ -39,6 +39,7 @@ from lms.models import Cohort, CourseVersion, Role, User, utcnow
 from lms.orgs.demo import seed_orgs
 from lms.orgs.services import get_or_create_organization
 from lms.roleplay import demo as roleplay_demo
+from lms.roleplay import submissions as roleplay_submissions
 from lms.signals import course_completed
 
 DEMO_PASSWORD = "peer-support-demo"  # noqa: S105 - the published demo password (README), demo data only
@@ -159,7 +160,7 @@ def pass_modules(world: DemoWorld, email: str, *, start: datetime, end: datetime
 
 def module_submissions(enrolment, module) -> list:
     return [s for scenario in module.scenarios
-            for s in roleplay_demo.services.attempts_for(enrolment.user_id, scenario.id)]
+            for s in roleplay_submissions.attempts_for(enrolment.user_id, scenario.id)]
 
 
 def seed_certified(world: DemoWorld) -> None:
