@@ -8,7 +8,12 @@ demo's story, so every chart, the progress grid and the agreement page tell the 
 - three trainees part-way (one struggling with resubmissions, one stuck for weeks after failed checks),
   one in another cohort who also takes the continuing-education course;
 - blind second marks and calibration grades by two supervisors, with a criterion they disagree on;
-- role-plays waiting for a grade, supervised hours and continuing education in every review state.
+- role-plays waiting for a grade, supervised hours and continuing education in every review state;
+- what a certificate requires beyond the modules, consistent with the certificates: each certified holder
+  passed the exam in a proctored sitting, had the intake's live hours credited and signed the code of
+  ethics before the certificate's date; the trainees part-way have attendance with gaps (Taylor late,
+  Tomás absent), a session coming in each cohort, an exam sitting open now, Elena signed the code and
+  has extra time (1.5x).
 
 The demo needs the shipped courses: without them it refuses and says to run `flask --app lms setup`.
 

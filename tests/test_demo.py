@@ -283,11 +283,27 @@ def check_a_sitting_is_open_now_for_spring_and_the_course_page_leads_to_it(db, a
     assert "A sitting is open until" in overview and f'action="{start_url}"' in overview
 
 
+def check_the_requirements_pages_say_met_for_a_holder_and_part_way_for_a_trainee(app):
+    app.test_client_class = FreshContextClient
+    with app.test_request_context():
+        url = url_for("requirements.mine", course_slug="peer-specialist-core")
+    pages = {}
+    for email in ("avery@example.org", "trainee@example.org"):
+        client = app.test_client()
+        client.post("/auth/login", data={"email": email, "password": "peer-support-demo"})
+        response = client.get(url)
+        assert response.status_code == 200, email
+        pages[email] = response.get_data(as_text=True)
+    assert "Every requirement is met." in pages["avery@example.org"]
+    assert "requirements are not met yet." in pages["trainee@example.org"]
+
+
 def test_the_demo_certification_steps_are_consistent(demo, db, app):
     check_every_certified_holder_meets_every_requirement_before_the_certificate(db)
     check_trainees_part_way_show_partial_requirements(db)
     check_attendance_gaps_and_a_session_coming_for_each_cohort(db, app)
     check_a_sitting_is_open_now_for_spring_and_the_course_page_leads_to_it(db, app)
+    check_the_requirements_pages_say_met_for_a_holder_and_part_way_for_a_trainee(app)
 
 
 def test_the_certification_seeders_run_again_add_nothing(demo, db):
