@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from lms.certificates import issuance, lifecycle, records
 from lms.extensions import db
-from lms.models import Certificate, ContinuingEducation, Course, Enrolment, ReviewState, User
+from lms.models import AuditEvent, Certificate, ContinuingEducation, Course, Enrolment, ReviewState, User
 
 CORE_COURSE = "peer-specialist-core"
 
@@ -93,3 +93,12 @@ def moment_before(certificate: Certificate, *, days: float, hour: int = 10) -> d
     """A moment `days` before the certificate's issue date, at `hour` o'clock UTC."""
     start_of_day = datetime.combine(certificate.issued_on, datetime.min.time(), tzinfo=UTC)
     return start_of_day + timedelta(hours=hour) - timedelta(days=days)
+
+
+def backdate_audit(subject, at: datetime) -> None:
+    """Set the audit events just recorded about `subject` (a demo row made through a service) to the
+    moment it happened in the demo's story, so the audit log tells the same dates as the records."""
+    db.session.flush()
+    db.session.execute(sa.update(AuditEvent).where(
+        AuditEvent.subject_type == type(subject).__name__, AuditEvent.subject_id == str(subject.id))
+        .values(created_at=at))

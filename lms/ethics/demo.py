@@ -29,4 +29,5 @@ def seed_demo(people: dict[str, User], cohorts: list[Cohort]) -> None:
             if not item.signed:
                 signature = services.sign_code(person, item, typed_name=person.name, agreed=True)
                 signature.signed_at = signed_at or signature.signed_at - timedelta(days=SIGNED_DAYS_AGO)
+                certificates_demo.backdate_audit(signature, signature.signed_at)
     db.session.flush()

@@ -92,4 +92,5 @@ def _seed_intake_make_ups(people, cohort, version, supervisor) -> None:
             make_up = services.record_make_up(cohort, actor=supervisor, trainee_id=enrolment.user_id,
                                               course_id=version.course_id, minutes=minutes, reason=reason)
             make_up.created_at = certificates_demo.moment_before(certificate, days=days_before)
+            certificates_demo.backdate_audit(make_up, make_up.created_at)
             credited += minutes
