@@ -8,7 +8,12 @@ demo's story, so every chart, the progress grid and the agreement page tell the 
 - three trainees part-way (one struggling with resubmissions, one stuck for weeks after failed checks),
   one in another cohort who also takes the continuing-education course;
 - blind second marks and calibration grades by two supervisors, with a criterion they disagree on;
-- role-plays waiting for a grade, supervised hours and continuing education in every review state.
+- role-plays waiting for a grade, supervised hours and continuing education in every review state;
+- what a certificate requires beyond the modules, consistent with the certificates: each certified holder
+  passed the exam in a proctored sitting, had the intake's live hours credited and signed the code of
+  ethics before the certificate's date; the trainees part-way have attendance with gaps (Taylor late,
+  Tomás absent), a session coming in each cohort, an exam sitting open now, Elena signed the code and
+  has extra time (1.5x).
 
 The demo needs the shipped courses: without them it refuses and says to run `flask --app lms setup`.
 
@@ -39,6 +44,7 @@ from lms.models import Cohort, CourseVersion, Role, User, utcnow
 from lms.orgs.demo import seed_orgs
 from lms.orgs.services import get_or_create_organization
 from lms.roleplay import demo as roleplay_demo
+from lms.roleplay import submissions as roleplay_submissions
 from lms.signals import course_completed
 
 DEMO_PASSWORD = "peer-support-demo"  # noqa: S105 - the published demo password (README), demo data only
@@ -159,7 +165,7 @@ def pass_modules(world: DemoWorld, email: str, *, start: datetime, end: datetime
 
 def module_submissions(enrolment, module) -> list:
     return [s for scenario in module.scenarios
-            for s in roleplay_demo.services.attempts_for(enrolment.user_id, scenario.id)]
+            for s in roleplay_submissions.attempts_for(enrolment.user_id, scenario.id)]
 
 
 def seed_certified(world: DemoWorld) -> None:

@@ -10,8 +10,10 @@ from lms.extensions import db
 from lms.models import ActiveTime, ActivityKind, Cohort, Enrolment, Lesson, LessonProgress, User
 
 # The share of a lesson's declared minutes each demo trainee spent on it with the page in use:
-# Jordan reads closely, Taylor skims (what a supervisor would notice in the transcript).
-SHARES = {"elena@example.org": 0.9, "trainee@example.org": 0.4}
+# Elena reads closely, Taylor skims (what a supervisor would notice in the transcript).
+# The certified holders read as a trainee who earned the certificate would.
+SHARES = {"elena@example.org": 0.9, "trainee@example.org": 0.4,
+          "avery@example.org": 0.85, "kai@example.org": 0.75, "drew@example.org": 0.7}
 
 
 def seed_demo(people: dict[str, User], cohorts: list[Cohort]) -> None:

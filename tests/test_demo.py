@@ -1,18 +1,34 @@
 """The demo tells one consistent story: what the progress grid says passed has the knowledge checks and
 graded role-plays behind it, the agreement page has pairs, and every review state is shown."""
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from lms.demo import SEEDERS, seed_demo
+from lms.certificates.records import latest_certificate
+from lms.demo import SEEDERS, seed_certification_steps, seed_demo
+from lms.demo import _world as demo_world
 from lms.errors import CoursesMissing
+from lms.exams import attempts as exam_attempts
+from lms.learning.demo import live_version
+from lms.live.services import attendance_gaps
 from lms.models import (
+    Attendance,
     Cohort,
     ContinuingEducation,
+    Course,
     Enrolment,
+    EthicsSignature,
+    ExamAccommodation,
+    ExamAttempt,
+    ExamSitting,
     Grade,
     GradeKind,
+    LiveMakeUp,
+    LiveSession,
     Module,
     ModuleCompletion,
     QuizAttempt,
@@ -20,9 +36,14 @@ from lms.models import (
     SubmissionState,
     SupervisedHours,
     User,
+    utcnow,
 )
 from lms.orgs.dashboards import build_dashboard
-from lms.roleplay import agreement_report, calibration, queue, submissions
+from lms.requirements import requirements_for, unmet_requirements
+from lms.roleplay.agreement_report import agreement_report
+from lms.roleplay.calibration import calibration_samples
+from lms.roleplay.queue import queue_counts
+from lms.roleplay.submissions import attempts_for, effective_grade
 from tests import factories
 from tests.conftest import FreshContextClient
 
@@ -79,9 +100,9 @@ def check_every_passed_module_has_its_reads_checks_and_graded_role_plays(demo, d
                 QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == module.quiz.id,
                 QuizAttempt.passed.is_(True)).limit(1)), module.slug
         for scenario in module.scenarios:
-            passed = [s for s in submissions.attempts_for(enrolment.user_id, scenario.id)
+            passed = [s for s in attempts_for(enrolment.user_id, scenario.id)
                       if s.state == SubmissionState.PASSED]
-            assert passed and submissions.effective_grade(passed[0]).passed, (enrolment.user.email, scenario.slug)
+            assert passed and effective_grade(passed[0]).passed, (enrolment.user.email, scenario.slug)
     certified = [e for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.completed_at.is_not(None)))]
     assert len(certified) == 3
     for enrolment in certified:
@@ -107,7 +128,7 @@ def check_the_dashboard_rates_match_the_progress_grid(demo, db, courses):
 
 def check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client):
     admin = _user(db, "admin@example.org")
-    report = agreement_report.agreement_report(admin)
+    report = agreement_report(admin)
     assert report.pairs > 20 and len(report.by_pair) >= 1
     kinds = {grade.kind for grade in db.session.scalars(sa.select(Grade))}
     assert {GradeKind.SECOND, GradeKind.CALIBRATION} <= kinds
@@ -121,7 +142,7 @@ def check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client):
 
 def check_calibration_samples_are_graded_by_the_supervisors(demo, db):
     supervisor = _user(db, "supervisor2@example.org")
-    samples = calibration.calibration_samples(supervisor)
+    samples = calibration_samples(supervisor)
     assert samples and any(sample.own_grade is not None for sample in samples)
 
 
@@ -134,8 +155,8 @@ def check_hours_and_continuing_education_come_in_every_state(demo, db):
 
 def check_grading_queues_have_work_and_a_blind_second_mark_waits(demo, db):
     robin, alex = _user(db, "supervisor@example.org"), _user(db, "supervisor2@example.org")
-    assert queue.queue_counts(robin)["waiting"] >= 1
-    assert queue.queue_counts(alex)["waiting"] >= 1
+    assert queue_counts(robin)["waiting"] >= 1
+    assert queue_counts(alex)["waiting"] >= 1
     assert db.session.scalar(sa.select(sa.func.count(Submission.id)).where(
         Submission.state == SubmissionState.SUBMITTED, Submission.second_marker_id == alex.id)) == 1
 
@@ -176,3 +197,124 @@ def test_the_demo_story_is_consistent(demo, db, courses, client, app):
     check_no_demo_person_shares_a_name_with_a_scenario_character(demo, db)
     check_the_agreement_page_has_pairs_and_flags_a_criterion(demo, db, client)
     check_each_demo_role_sees_its_pages(demo, db, app)
+
+
+# --- the certification steps (issue 15): the certified holders meet every requirement, the others part-way ---
+
+CERTIFIED = ("avery@example.org", "kai@example.org", "drew@example.org")
+CERTIFICATION_ROWS = (ExamSitting, ExamAttempt, ExamAccommodation, LiveSession, Attendance, LiveMakeUp,
+                      EthicsSignature)
+
+
+def _core_enrolment(db, email) -> Enrolment:
+    return db.session.scalar(sa.select(Enrolment).join(Course).where(
+        Enrolment.user_id == _user(db, email).id, Course.slug == "peer-specialist-core"))
+
+
+def check_every_certified_holder_meets_every_requirement_before_the_certificate(db):
+    for email in CERTIFIED:
+        enrolment = _core_enrolment(db, email)
+        assert unmet_requirements(enrolment) == [], email
+        assert {r.key for r in requirements_for(enrolment)} >= {"modules", "exam", "live-hours", "ethics-code"}
+        issued = datetime.combine(latest_certificate(enrolment.user_id, enrolment.course_id).issued_on,
+                                  datetime.min.time(), tzinfo=UTC)
+        passed = [a for a in exam_attempts.attempts_of(enrolment) if a.passed]
+        assert passed and passed[0].sitting.proctored and _aware(passed[0].submitted_at) < issued, email
+        signature = db.session.scalar(sa.select(EthicsSignature).where(EthicsSignature.user_id == enrolment.user_id))
+        assert _aware(signature.signed_at) < issued, email
+        make_ups = db.session.scalars(sa.select(LiveMakeUp).where(LiveMakeUp.user_id == enrolment.user_id)).all()
+        assert make_ups and all(_aware(m.created_at) < issued for m in make_ups), email
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_trainees_part_way_show_partial_requirements(db):
+    taylor = {r.key: r for r in requirements_for(_core_enrolment(db, "trainee@example.org"))}
+    assert not taylor["modules"].met and not taylor["exam"].met and not taylor["ethics-code"].met
+    assert 0 < taylor["live-hours"].earned_minutes < 640
+    elena = {r.key: r for r in requirements_for(_core_enrolment(db, "elena@example.org"))}
+    assert elena["ethics-code"].met and not elena["live-hours"].met
+    accommodation = db.session.scalar(sa.select(ExamAccommodation).where(
+        ExamAccommodation.enrolment_id == _core_enrolment(db, "elena@example.org").id))
+    assert accommodation.time_multiplier == Decimal("1.5") and accommodation.reason
+
+
+def check_attendance_gaps_and_a_session_coming_for_each_cohort(db, app):
+    spring = _spring(db)
+    gaps = {gap.trainee.email: gap for gap in attendance_gaps(spring)}
+    assert set(gaps) == {"trainee@example.org", "tomas@example.org"}
+    assert [m.status for m in gaps["tomas@example.org"].missed] == ["absent", "absent"]
+    assert [m.status for m in gaps["trainee@example.org"].missed] == ["late"]
+    now = utcnow()
+    for cohort in db.session.scalars(sa.select(Cohort)):
+        starts = [_aware(s.starts_at) for s in db.session.scalars(
+            sa.select(LiveSession).where(LiveSession.cohort_id == cohort.id))]
+        assert any(start > now for start in starts), cohort.name
+    app.test_client_class = FreshContextClient
+    supervisor = app.test_client()
+    supervisor.post("/auth/login", data={"email": "supervisor@example.org", "password": "peer-support-demo"})
+    with app.test_request_context():
+        dashboard_url, live_url = url_for("orgs.dashboard", cohort_id=spring.id), url_for("live.mine")
+    page = supervisor.get(dashboard_url).get_data(as_text=True)
+    gaps_section = page.split('id="gaps-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Tomás Reyes" in gaps_section and "Taylor Trainee" in gaps_section
+    trainee = app.test_client()
+    trainee.post("/auth/login", data={"email": "trainee@example.org", "password": "peer-support-demo"})
+    live_page = trainee.get(live_url).get_data(as_text=True)
+    assert "Active listening practice in pairs" in live_page and "Confidentiality and its limits" in live_page
+
+
+def check_a_sitting_is_open_now_for_spring_and_the_course_page_leads_to_it(db, app):
+    now = utcnow()
+    sitting = db.session.scalar(sa.select(ExamSitting).where(
+        ExamSitting.cohort_id == _spring(db).id, ExamSitting.proctored.is_(False)))
+    assert _aware(sitting.opens_at) <= now < _aware(sitting.closes_at) <= now + timedelta(days=15)
+    app.test_client_class = FreshContextClient
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "trainee@example.org", "password": "peer-support-demo"})
+    with app.test_request_context():
+        course_url = url_for("learning.course", course_slug="peer-specialist-core")
+        overview_url = url_for("exams.overview", course_slug="peer-specialist-core")
+        start_url = url_for("exams.start", course_slug="peer-specialist-core")
+    assert overview_url in client.get(course_url).get_data(as_text=True)
+    overview = client.get(overview_url).get_data(as_text=True)
+    assert "A sitting is open until" in overview and f'action="{start_url}"' in overview
+
+
+def check_the_requirements_pages_say_met_for_a_holder_and_part_way_for_a_trainee(app):
+    app.test_client_class = FreshContextClient
+    with app.test_request_context():
+        url = url_for("requirements.mine", course_slug="peer-specialist-core")
+    pages = {}
+    for email in ("avery@example.org", "trainee@example.org"):
+        client = app.test_client()
+        client.post("/auth/login", data={"email": email, "password": "peer-support-demo"})
+        response = client.get(url)
+        assert response.status_code == 200, email
+        pages[email] = response.get_data(as_text=True)
+    assert "Every requirement is met." in pages["avery@example.org"]
+    assert "requirements are not met yet." in pages["trainee@example.org"]
+
+
+def test_the_demo_certification_steps_are_consistent(demo, db, app):
+    check_every_certified_holder_meets_every_requirement_before_the_certificate(db)
+    check_trainees_part_way_show_partial_requirements(db)
+    check_attendance_gaps_and_a_session_coming_for_each_cohort(db, app)
+    check_a_sitting_is_open_now_for_spring_and_the_course_page_leads_to_it(db, app)
+    check_the_requirements_pages_say_met_for_a_holder_and_part_way_for_a_trainee(app)
+
+
+def test_the_certification_seeders_run_again_add_nothing(demo, db):
+    def counts():
+        return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in CERTIFICATION_ROWS}
+
+    before = counts()
+    assert all(before.values()), before
+    seed_demo()  # the whole demo a second time: it sees the people and adds nothing
+    # each feature's seeder on its own: idempotent too
+    seed_certification_steps(demo_world(live_version("peer-specialist-core")))
+    db.session.commit()
+    assert counts() == before

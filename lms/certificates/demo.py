@@ -3,14 +3,16 @@ passing every module through the services (`lms.demo` walks the histories), and 
 activities in every review state.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from lms.certificates import issuance, lifecycle, records
 from lms.extensions import db
-from lms.models import Certificate, ContinuingEducation, ReviewState, User
+from lms.models import AuditEvent, Certificate, ContinuingEducation, Course, Enrolment, ReviewState, User
+
+CORE_COURSE = "peer-specialist-core"
 
 # (email, name, what their certificate shows, days since they completed the course)
 CERTIFIED_PEOPLE = [
@@ -69,3 +71,34 @@ def certified_demo_counts() -> dict[str, int]:
     for certificate in certificates:
         counts[str(certificate.status_on(today))] += 1
     return counts
+
+
+def certified_holders(people: dict[str, User]) -> list[tuple[Enrolment, Certificate]]:
+    """The certified demo holders' core-course enrolments with their certificates (the date the other
+    features' demo data is set before), in CERTIFIED_PEOPLE order; none before the certificates exist."""
+    found = []
+    for email, *_ in CERTIFIED_PEOPLE:
+        person = people.get(email)
+        if person is None:
+            continue
+        enrolment = db.session.scalar(sa.select(Enrolment).join(Course, Course.id == Enrolment.course_id)
+                                      .where(Enrolment.user_id == person.id, Course.slug == CORE_COURSE))
+        certificate = records.latest_certificate(person.id, enrolment.course_id) if enrolment else None
+        if certificate is not None:
+            found.append((enrolment, certificate))
+    return found
+
+
+def moment_before(certificate: Certificate, *, days: float, hour: int = 10) -> datetime:
+    """A moment `days` before the certificate's issue date, at `hour` o'clock UTC."""
+    start_of_day = datetime.combine(certificate.issued_on, datetime.min.time(), tzinfo=UTC)
+    return start_of_day + timedelta(hours=hour) - timedelta(days=days)
+
+
+def backdate_audit(subject, at: datetime) -> None:
+    """Set the audit events just recorded about `subject` (a demo row made through a service) to the
+    moment it happened in the demo's story, so the audit log tells the same dates as the records."""
+    db.session.flush()
+    db.session.execute(sa.update(AuditEvent).where(
+        AuditEvent.subject_type == type(subject).__name__, AuditEvent.subject_id == str(subject.id))
+        .values(created_at=at))
