@@ -87,6 +87,10 @@ RULES = {
     "review a continuing-education entry": (
         lambda w: (permissions.can_review_continuing_education, w.trainee.id),
         table("supervisor, same cohort", "admin")),
+    "grant exam time or void an exam attempt": (lambda w: (permissions.can_manage_exam_of, w.trainee),
+                                                 table("supervisor, same cohort", "org admin, same org", "admin")),
+    "run a cohort's live sessions and attendance": (lambda w: (permissions.can_run_live_sessions, w.cohort),
+                                                    table("supervisor, same cohort", "org admin, same org", "admin")),
     "view a continuing-education entry": (
         lambda w: (permissions.can_view_continuing_education, SimpleNamespace(user_id=w.trainee.id)),
         table("trainee", "supervisor, same cohort", "admin")),

@@ -153,6 +153,6 @@ def test_the_staff_home_tile_counts_the_hours_waiting_for_this_supervisor(client
     page = client.get("/dashboard").get_data(as_text=True)
     tile = page[page.index("<h2>Hours to review</h2>"):][:300]
     assert "2 items waiting" in tile
-    auth.login(people["outsider_supervisor"])  # another organization's supervisor: none of these are theirs
+    auth.switch_to(people["outsider_supervisor"])  # another organization's supervisor: none of these are theirs
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Nothing waiting" in page[page.index("<h2>Hours to review</h2>"):][:300]
