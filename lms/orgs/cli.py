@@ -79,7 +79,7 @@ def export_cohort_command(cohort_id: int, output: Path | None):
 def erase_user_command(email: str, yes: bool):
     """Erase a person's personal data and files; their certificates stay verifiable."""
     from lms.auth.services import find_user_by_email
-    from lms.records.privacy import erase_user
+    from lms.records.erasure import erase_user
 
     user = find_user_by_email(email)
     if user is None:

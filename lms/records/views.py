@@ -6,7 +6,7 @@ from flask_login import current_user
 from lms.auth.permissions import can_view_progress, role_required, signed_in
 from lms.extensions import db
 from lms.models import Role, User
-from lms.records import privacy
+from lms.records import data_export
 from lms.records.forms import ExportForm
 from lms.records.services import build_transcript
 
@@ -71,8 +71,8 @@ def export_data():
     if not form.validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    data = privacy.export_user_data(user, data_dir=current_app.config["DATA_DIR"],
-                                    program_name=current_app.config["LMS_PROGRAM_NAME"])
+    data = data_export.export_user_data(user, data_dir=current_app.config["DATA_DIR"],
+                                        program_name=current_app.config["LMS_PROGRAM_NAME"])
     db.session.commit()
     response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-{user.id}.zip"'
