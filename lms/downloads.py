@@ -1,4 +1,5 @@
-"""Sending a stored file (a certificate PDF, a few MB of evidence) with ETag and Last-Modified."""
+"""Sending files: a stored one (a certificate PDF, a few MB of evidence) with ETag and Last-Modified, or one
+made for this request (a CSV export, a transcript, a calendar) as an attachment that is never cached."""
 
 import hashlib
 import io
@@ -25,4 +26,12 @@ def send_stored(path: Path, mimetype: str, download_name: str, *, as_attachment:
         max_age=0,
     )
     response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def send_generated(body: str | bytes, mimetype: str, filename: str) -> Response:
+    """`body`, made for this request, as a download named `filename`; never cached (it holds personal data)."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
     return response

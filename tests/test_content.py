@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from lms.content import checks, markdown
-from lms.content.loader import MIN_CORE_LESSON_WORDS, load_course, load_courses
+from lms.content.lessons import MIN_CORE_LESSON_WORDS
+from lms.content.loader import load_course, load_courses
 from lms.content.schema import CourseKind, QuestionType
 
 DATA = Path(__file__).parent / "data" / "courses"

@@ -186,15 +186,15 @@ def test_the_course_page_shows_the_hour_breakdown_the_certificate_hours_come_fro
 
 
 def test_the_answer_is_in_the_privacy_export_and_erased_with_the_person(app, client, auth, db, people, ready):
-    from lms.records import privacy
+    from lms.records import data_export, erasure
 
     auth.switch_to(people["trainee"])
     submit(client, "My own words about sleep")
-    data = privacy.personal_data(people["trainee"])
+    data = data_export.personal_data(people["trainee"])
     exported = data["enrolments"][0]["practice_exercises"]
     assert [(e["exercise"], e["answer"]) for e in exported] == [("Rewrite a reply as a reflection",
                                                                  "My own words about sleep")]
-    privacy.erase_user(people["trainee"], actor=people["admin"], data_dir=app.config["DATA_DIR"],
+    erasure.erase_user(people["trainee"], actor=people["admin"], data_dir=app.config["DATA_DIR"],
                        keep_certificate_name=False)
     db.session.commit()
     stored = db.session.scalar(sa.select(ExerciseResponse))

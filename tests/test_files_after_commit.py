@@ -42,7 +42,7 @@ def record(app, db, people):
 
 
 def test_a_failed_erasure_commit_keeps_every_file(app, db, people, record):
-    from lms.records.privacy import erase_user
+    from lms.records.erasure import erase_user
 
     trainee, rec = record
     erase_user(trainee, actor=people["admin"], data_dir=app.config["DATA_DIR"], keep_certificate_name=False)

@@ -37,6 +37,15 @@ def test_invite_from_a_bad_csv_lists_the_rows_and_saves_nothing(runner, db, peop
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
 
 
+def test_invite_from_an_unusable_csv_file_says_why_and_saves_nothing(runner, db, people, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"email,name\n")
+    result = runner.invoke(args=["orgs", "invite", "--csv", str(path), "--organization", "Riverside"])
+    assert result.exit_code == 1
+    assert "people.csv: The file has a header row but no people. Nothing was saved." in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
 def test_invite_names_an_unknown_organization_or_cohort(runner, people, tmp_path):
     path = tmp_path / "people.csv"
     path.write_bytes(org_csv(org_people_rows(1)))

@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from lms.models import AuditEvent, Invitation, Role, User, cohort_supervisors, cohort_trainees
@@ -86,17 +87,30 @@ def test_csv_preview_names_every_kind_of_problem(client, auth, db, people):
     assert count(db, Invitation) == 0
 
 
-def test_csv_file_problems_are_reported_without_rows(client, auth, people):
+def test_csv_file_problems_are_reported_without_rows(client, db, auth, people):
     auth.login(people["org_admin"])
-    page = upload(client, b"mail;fullname\nx@example.org;X\n").get_data(as_text=True)
+    response = upload(client, b"mail;fullname\nx@example.org;X\n")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
     assert "The first row must name the columns" in page
+    assert 'name="csv-file"' in page  # the refusal is shown on the People page, by the file field
     page = upload(client, "email,name\nа@example.org,Ünïcode".encode("utf-16")).get_data(as_text=True)
     assert "not UTF-8" in page
+    assert count(db, Invitation) == 0
+
+
+def test_an_unusable_csv_file_is_refused_with_invalid_upload():
+    from lms.errors import InvalidUpload
+
+    for data, message in ((b"", "empty"), (b"email,name\n", "no people"), (b"mail\nx@example.org\n", "first row")):
+        with pytest.raises(InvalidUpload, match=message) as refused:
+            invitations.read_csv(data)
+        assert refused.value.field == "file"
 
 
 def test_csv_accepts_semicolons_a_bom_and_a_default_cohort():
-    rows, problems = invitations.read_csv("\ufeffEmail;Full name;Role\nA@Example.org;Ana;Supervisor\n".encode())
-    assert problems == [] and rows[0].email == "A@Example.org" and rows[0].role == "Supervisor"
+    rows = invitations.read_csv("\ufeffEmail;Full name;Role\nA@Example.org;Ana;Supervisor\n".encode())
+    assert rows[0].email == "A@Example.org" and rows[0].role == "Supervisor"
 
 
 def test_confirmation_is_refused_if_someone_registered_in_between(client, auth, db, people):

@@ -142,7 +142,7 @@ def test_admin_erases_a_person_leaving_no_personal_data_and_a_verifiable_certifi
 
 
 def test_an_erased_person_cannot_sign_in(client, auth, db, people, person):
-    from lms.records.privacy import erase_user
+    from lms.records.erasure import erase_user
 
     trainee, _record = person
     erase_user(trainee, actor=people["admin"], data_dir="/nonexistent", keep_certificate_name=True)
@@ -153,7 +153,7 @@ def test_an_erased_person_cannot_sign_in(client, auth, db, people, person):
 
 def test_an_admin_cannot_erase_themselves_or_erase_twice(db, people, person):
     from lms.errors import DomainError
-    from lms.records.privacy import erase_user
+    from lms.records.erasure import erase_user
 
     with pytest.raises(DomainError, match="your own account"):
         erase_user(people["admin"], actor=people["admin"], data_dir="/x", keep_certificate_name=True)

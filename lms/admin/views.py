@@ -16,7 +16,7 @@ from lms.inputs import bounded_int
 from lms.mail import mail_folder
 from lms.models import Organization, Role, User, utcnow
 from lms.orgs import services as org_services
-from lms.records import privacy
+from lms.records import erasure
 
 bp = Blueprint("admin", __name__)
 
@@ -141,7 +141,7 @@ def erase(user_id: int):
             form.confirm_email.errors.append(_("This is not the person's email address."))
         else:
             try:
-                report = privacy.erase_user(person, actor=current_user, data_dir=current_app.config["DATA_DIR"],
+                report = erasure.erase_user(person, actor=current_user, data_dir=current_app.config["DATA_DIR"],
                                             keep_certificate_name=keep_name,
                                             mail_dir=mail_folder(current_app.config))
             except DomainError as error:

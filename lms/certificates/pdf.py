@@ -192,25 +192,16 @@ def _dedupe_associated_files(document, pdf) -> None:
 def _attachments(credential_jwt: str, credential_json: str, fetcher) -> list:
     """The two credential files the PDF carries (an Attachment can be written once only: new ones each render)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # WeasyPrint writes these as UTC ("Z")
+    files = (
+        (credential_jwt.encode("ascii"), "credential.jwt", "Open Badges 3.0 credential, signed (VC-JWT)"),
+        (credential_json.encode("utf-8"), "credential.json",
+         "Open Badges 3.0 credential (JSON, unsigned copy of credential.jwt)"),
+    )
+    # Without `url_fetcher`, each Attachment builds a URLFetcher of its own.
     return [
-        weasyprint.Attachment(
-            string=credential_jwt.encode("ascii"),
-            name="credential.jwt",
-            description="Open Badges 3.0 credential, signed (VC-JWT)",
-            relationship="Data",
-            created=now,
-            modified=now,
-            url_fetcher=fetcher,  # without it, each Attachment builds a URLFetcher of its own
-        ),
-        weasyprint.Attachment(
-            string=credential_json.encode("utf-8"),
-            name="credential.json",
-            description="Open Badges 3.0 credential (JSON, unsigned copy of credential.jwt)",
-            relationship="Data",
-            created=now,
-            modified=now,
-            url_fetcher=fetcher,
-        ),
+        weasyprint.Attachment(string=data, name=name, description=description, relationship="Data", created=now,
+                              modified=now, url_fetcher=fetcher)
+        for data, name, description in files
     ]
 
 

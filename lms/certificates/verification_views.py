@@ -8,6 +8,7 @@ from lms.certificates import records, verification
 from lms.certificates.blueprint import bp
 from lms.certificates.forms import ActionForm, VerifyCsvForm, VerifyNumberForm, VerifyPdfForm
 from lms.certificates.settings import today
+from lms.downloads import send_generated
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.forms import show_refusal
@@ -73,12 +74,7 @@ def _numbers_to_check(form: VerifyCsvForm) -> list[str] | None:
 
 
 def _results_csv(lookups) -> Response:
-    return Response(
-        verification.lookups_csv(lookups),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="verification-{today().isoformat()}.csv"',
-                 "Cache-Control": "no-store"},
-    )
+    return send_generated(verification.lookups_csv(lookups), "text/csv", f"verification-{today().isoformat()}.csv")
 
 
 def _results_page(lookups) -> str:

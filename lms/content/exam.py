@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lms.content import markdown
 from lms.content.fields import ETHICS_FIELDS, EXAM_FIELDS, type_ok
 from lms.content.reader import Reader
 from lms.content.schema import EthicsCodeSpec, ExamSpec
@@ -53,14 +52,10 @@ class ExamReader(Reader):
         if not path.is_file():
             return None
         file = self.rel(path)
-        parsed = self.front_matter(path)
-        if parsed is None:
+        document = self.markdown_document(path, ETHICS_FIELDS)
+        if document is None:
             return None
-        front, body, body_line = parsed
-        meta = self.fields(front, ETHICS_FIELDS, file, "front matter", 2) if front is not None else None
-        report = markdown.inspect(body, line_offset=body_line - 1)
-        for name, callout_line in report.unknown_callouts:
-            self.error(file, callout_line, f'unknown callout "{name}" (use try, avoid, note)')
+        _front, meta, body, body_line, _report = document
         if not re.search(_PROVISION, body, re.MULTILINE):
             self.error(file, body_line, "the code of ethics needs numbered provisions (1. ..., 2. ...)")
         if meta is None:

@@ -4,8 +4,8 @@ Every problem is collected (not just the first) with its file, its line where th
 Markdown parser knows it, and what is wrong, so that `flask courses check` can list them all.
 A course with any error is left out of `LoadResult.courses`; warnings never block.
 
-This module reads the course and its modules and lessons; the other kinds of files are read by the
-mixins in `quizzes`, `scenarios`, `exercises` and `exam`, on the shared `reader.Reader`. What a
+This module reads the course and its modules; the other kinds of files are read by the
+mixins in `lessons`, `quizzes`, `scenarios`, `exercises` and `exam`, on the shared `reader.Reader`. What a
 loaded course must also satisfy to be certifiable (hours, coverage, cue lints, gates) is in `checks`.
 """
 
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lms.content import markdown
 from lms.content.exam import ExamReader
 from lms.content.exercises import ExerciseReader
 from lms.content.fields import (
@@ -24,14 +23,13 @@ from lms.content.fields import (
     COMPETENCY_FIELDS,
     COURSE_FIELDS,
     FEEDBACK_TARGET_FIELDS,
-    FRONT_MATTER_FIELDS,
     MODULE_FIELDS,
     type_ok,
 )
+from lms.content.lessons import LessonReader
 from lms.content.quizzes import QuizReader
 from lms.content.scenarios import ScenarioReader
 from lms.content.schema import (
-    CALLOUTS,
     Asset,
     CertificateRules,
     Competency,
@@ -39,17 +37,14 @@ from lms.content.schema import (
     CourseKind,
     CourseSpec,
     EnrolmentMode,
-    LessonSpec,
     LoadResult,
     ModuleSpec,
     RubricSpec,
 )
 from lms.content.yaml_lines import YList, YMap, line_of
 
-MIN_CORE_LESSON_WORDS = 600
 
-
-class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
+class _CourseLoader(LessonReader, QuizReader, ScenarioReader, ExerciseReader, ExamReader):
     """Reads one course folder; collects errors and warnings as it goes."""
 
     def __init__(self, root: Path, folder: Path):
@@ -241,7 +236,7 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
         self.check_competencies(module_competencies, data["competencies"], file, "", line("competencies"),
                                 competency_ids)
         live_topics = self._live_topics(data, file, line)
-        lessons = self._lessons(data, folder, file, line, kind, links, assets)
+        lessons = self.lessons(data, folder, file, line, kind, links, assets)
         quiz_path = folder / "quiz.yaml"
         quiz = None
         if quiz_path.is_file():
@@ -282,30 +277,6 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
                        f'live_minutes is {data["live_minutes"]}: say what the live time covers in "live_topics"')
         return live_topics
 
-    def _lessons(self, data: dict, folder: Path, file: str, line, kind, links: list, assets: dict) -> list:
-        """The lessons module.yaml lists, in order; a lesson file it does not list is a warning."""
-        lesson_names = self.text_list(data["lessons"], file, "", "lessons", line("lessons"))
-        if not lesson_names:
-            self.error(file, line("lessons"), "a module needs at least one lesson")
-        self.check_unique([(n, line_of(data["lessons"], i, None)) for i, n in enumerate(lesson_names)], file, "lesson")
-        lessons = []
-        for index, lesson_name in enumerate(dict.fromkeys(lesson_names)):
-            lesson_path = folder / "lessons" / f"{lesson_name}.md"
-            if not lesson_path.is_file():
-                self.error(file, line_of(data["lessons"], index, line("lessons")),
-                           f"missing lesson file lessons/{lesson_name}.md")
-                continue
-            lesson = self.lesson(lesson_path, folder, kind, links, assets)
-            if lesson is not None:
-                lessons.append(lesson)
-        lessons_dir = folder / "lessons"
-        if lessons_dir.is_dir():
-            for extra in sorted(lessons_dir.glob("*.md")):
-                if extra.stem not in lesson_names:
-                    self.warn(self.rel(extra), None,
-                              "this lesson is not listed in module.yaml, so trainees will not see it")
-        return lessons
-
     def listed(self, data: dict, key: str, what: str, folder: Path, file: str, read: Callable) -> list:
         """Read the files a module.yaml lists under `key` (in `<key>/<name>.yaml`), in order."""
         raw = data[key]
@@ -321,49 +292,6 @@ class _CourseLoader(QuizReader, ScenarioReader, ExerciseReader, ExamReader):
             if item is not None:
                 result.append(item)
         return result
-
-    # -- lessons --
-    def lesson(self, path: Path, module_folder: Path, kind: CourseKind | None, links: list,
-               assets: dict) -> LessonSpec | None:
-        file = self.rel(path)
-        parsed = self.front_matter(path)
-        if parsed is None:
-            return None
-        front, body, body_line = parsed
-        meta = self.fields(front, FRONT_MATTER_FIELDS, file, "front matter", 2) if front is not None else None
-        report = markdown.inspect(body, line_offset=body_line - 1)
-        for name, callout_line in report.unknown_callouts:
-            self.error(file, callout_line, f'unknown callout "{name}" (use {", ".join(CALLOUTS)})')
-        for tag, html_line in report.raw_html:
-            self.warn(file, html_line, f'raw HTML is not rendered: "{tag}" will show as text; use Markdown instead')
-        for heading_line in report.top_headings:
-            self.error(file, heading_line, "use ## for headings: the lesson title is the page's only # heading")
-        for target, link_line in report.module_links:
-            links.append((file, link_line, target))
-        images = []
-        for src, image_line in report.images:
-            asset = self.image(src, module_folder, file, image_line)
-            if asset is not None:
-                assets[asset.path] = asset
-                images.append((src, asset.path))
-        if meta is None:
-            return None
-        if meta["minutes"] <= 0:
-            self.error(file, line_of(front, "minutes", 2), '"minutes" should be more than 0')
-        if kind is CourseKind.CERTIFICATION and report.word_count < MIN_CORE_LESSON_WORDS:
-            self.warn(file, None, f"this lesson has {report.word_count} words; core lessons should have at least "
-                                  f"{MIN_CORE_LESSON_WORDS}")
-        return LessonSpec(
-            slug=path.stem,
-            title=meta["title"],
-            minutes=meta["minutes"],
-            markdown=body,
-            word_count=report.word_count,
-            source=file,
-            body_line=body_line,
-            images=tuple(images),
-            minutes_line=line_of(front, "minutes", 2),
-        )
 
     def unique_across(self, modules: list[ModuleSpec]) -> None:
         """Question ids and scenario ids are unique within a course (they are referenced by id)."""

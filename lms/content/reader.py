@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lms.content import yaml_lines
+from lms.content import markdown, yaml_lines
 from lms.content.fields import F, check_fields, choices
-from lms.content.schema import SLUG_PATTERN, Asset, ContentError
+from lms.content.schema import CALLOUTS, SLUG_PATTERN, Asset, ContentError
 from lms.content.yaml_lines import describe, line_of
 
 _SLUG = re.compile(SLUG_PATTERN)
@@ -89,6 +89,20 @@ class Reader:
             return None
         front = self.parse_yaml("\n".join(lines[1:end]) or "{}", file, line_offset=1)
         return front, "\n".join(lines[end + 1:]) + "\n", end + 2
+
+    def markdown_document(self, path: Path, spec: dict[str, F]) -> tuple[Any, dict | None, str, int, Any] | None:
+        """A Markdown file with front matter: (front matter, its fields checked or None, body, the body's first
+        line, what `markdown.inspect` found in the body). Unknown callouts are reported here, for every kind."""
+        file = self.rel(path)
+        parsed = self.front_matter(path)
+        if parsed is None:
+            return None
+        front, body, body_line = parsed
+        meta = self.fields(front, spec, file, "front matter", 2) if front is not None else None
+        report = markdown.inspect(body, line_offset=body_line - 1)
+        for name, callout_line in report.unknown_callouts:
+            self.error(file, callout_line, f'unknown callout "{name}" (use {", ".join(CALLOUTS)})')
+        return front, meta, body, body_line, report
 
     # -- checking shapes --
     def fields(self, value: Any, spec: dict[str, F], file: str, where: str, line: int | None) -> dict | None:

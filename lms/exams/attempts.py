@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.errors import Conflict, InvalidInput, NotEligible, NotFound, TooSoon
 from lms.exams import rules, sittings
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.models import Enrolment, ExamAccommodation, ExamAnswer, ExamAttempt, ExamItem, utcnow
 from lms.signals import requirement_met
 
@@ -200,20 +201,16 @@ def _finish(attempt: ExamAttempt, now: datetime, *, auto: bool) -> bool:
     """Score and close the attempt once: the guard on submitted_at makes a second tab or a race a no-op."""
     result = _score(attempt)
     submitted_at = attempt.deadline_at if auto else now
-    updated = db.session.execute(
-        sa.update(ExamAttempt)
-        .where(ExamAttempt.id == attempt.id, ExamAttempt.submitted_at.is_(None))
-        .values(submitted_at=submitted_at, auto_submitted=auto, score=result.percent, passed=result.passed)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if updated == 1:
+    updated = guarded_update(attempt, ExamAttempt.submitted_at.is_(None), submitted_at=submitted_at,
+                             auto_submitted=auto, score=result.percent, passed=result.passed)
+    if updated:
         for answer in attempt.answers:
             answer.is_correct = result.results[answer.id]
         db.session.flush()
     db.session.refresh(attempt)
-    if updated == 1 and result.passed:
+    if updated and result.passed:
         requirement_met.send(attempt.enrolment.user, course_id=attempt.course_version.course_id)
-    return updated == 1
+    return updated
 
 
 def _score(attempt: ExamAttempt) -> rules.ExamScore:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.permissions import item_analysis_trainee_ids, role_required
+from lms.downloads import send_generated
 from lms.extensions import db
 from lms.item_analysis import queries, reports
 from lms.models import CourseVersion, Role
@@ -74,10 +75,7 @@ def _page(report: reports.Report, export_url: str) -> str:
 def _csv(report: reports.Report, filename: str) -> Response:
     if not report.shown:
         abort(404)
-    response = Response(reports.to_csv_text(report), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_generated(reports.to_csv_text(report), "text/csv", filename)
 
 
 @bp.get("/knowledge-checks/<int:quiz_id>")

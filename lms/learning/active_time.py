@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from lms.errors import InvalidInput, NotFound
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.models import (
     ActiveTime,
     ActivityKind,
@@ -131,11 +132,8 @@ def record_report(user: User, kind: ActivityKind, activity_id: int, reported: in
     added = credited_seconds(reported=reported, elapsed=(now - previous).total_seconds(), recorded=row.seconds,
                              cap=cap_seconds(activity.minutes))
     # Only the report that still sees the previous timestamp counts: a racing one adds nothing.
-    counted = db.session.execute(
-        sa.update(ActiveTime).where(ActiveTime.id == row.id, ActiveTime.updated_at == previous)
-        .values(seconds=ActiveTime.seconds + added, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    counted = guarded_update(row, ActiveTime.updated_at == previous, seconds=ActiveTime.seconds + added,
+                             updated_at=now)
     db.session.refresh(row)
     if counted and added and enrolment.course_version.minimum_active_share:
         # Deferred import: learning.completion asks this module whether a module's share is met.

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.learning import active_time, standing
 from lms.models import Enrolment, Lesson, LessonProgress, Module, ModuleCompletion, utcnow
 from lms.signals import course_completed
@@ -64,14 +65,9 @@ def _complete_course_if_done(enrolment: Enrolment, now: datetime) -> None:
     if not modules or passed < modules:
         return
     # Only the request that sets completed_at announces it, however many race here.
-    updated = db.session.execute(
-        sa.update(Enrolment)
-        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
-        .values(completed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    updated = guarded_update(enrolment, Enrolment.completed_at.is_(None), completed_at=now)
     db.session.refresh(enrolment, ["completed_at"])
-    if updated == 1:
+    if updated:
         audit.record("course.completed", subject=enrolment, target_user=enrolment.user,
                      course=enrolment.course.slug)
         course_completed.send(enrolment)

@@ -20,6 +20,7 @@ from lms import audit
 from lms.auth.permissions import supervises
 from lms.errors import Conflict, DomainError, NotAllowed, NotEligible
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.learning.completion import refresh_module_progress
 from lms.models import Enrolment, Exercise, ExerciseResponse, Module, Role, User, utcnow
 
@@ -91,14 +92,9 @@ def submit_response(enrolment: Enrolment, exercise: Exercise, text: str, *, now:
     if not cleaned:
         raise DomainError(_("Write your answer before submitting it."), field="answer")
     response = save_draft(enrolment, exercise, cleaned, now=now)
-    updated = db.session.execute(
-        sa.update(ExerciseResponse)
-        .where(ExerciseResponse.id == response.id, ExerciseResponse.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    updated = guarded_update(response, ExerciseResponse.submitted_at.is_(None), submitted_at=now)
     db.session.refresh(response)
-    if updated != 1:
+    if not updated:
         raise Conflict(_("You have already submitted this exercise; your answer is on your record."))
     audit.record("exercise.submitted", actor=enrolment.user, subject=enrolment, target_user=enrolment.user,
                  exercise=exercise.slug)

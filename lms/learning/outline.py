@@ -17,7 +17,8 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.extensions import db
-from lms.models import Course, CourseVersion, Enrolment, Module
+from lms.learning.catalog import load_version
+from lms.models import Course, CourseVersion, Enrolment
 
 _live = so.aliased(CourseVersion, name="live")
 _mine = so.aliased(CourseVersion, name="mine")
@@ -81,17 +82,7 @@ def outline(version: CourseVersion) -> CourseVersion:
 
 
 def _load_detached(version_id: int) -> CourseVersion:
-    version = db.session.scalar(
-        sa.select(CourseVersion)
-        .where(CourseVersion.id == version_id)
-        .options(
-            so.selectinload(CourseVersion.course),
-            so.selectinload(CourseVersion.modules).selectinload(Module.lessons),
-            so.selectinload(CourseVersion.modules).selectinload(Module.quiz),
-            so.selectinload(CourseVersion.modules).selectinload(Module.scenarios),
-            so.selectinload(CourseVersion.modules).selectinload(Module.exercises),
-        )
-    )
+    version = load_version(version_id)
     loaded = [version, version.course]
     for module in version.modules:
         set_committed_value(module, "course_version", version)

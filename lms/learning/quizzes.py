@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.errors import Conflict, InvalidInput, TooSoon
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.learning import scoring
 from lms.learning.completion import refresh_module_progress
 from lms.models import Enrolment, Quiz, QuizAttempt, utcnow
@@ -157,13 +158,8 @@ def submit_attempt(attempt: QuizAttempt, submitted: dict[str, list[str]], *,
         )
     result = scoring.score(attempt.layout, quiz.questions, answers, quiz.pass_mark)
     # The guard makes scoring happen once, whatever a double click or a second tab sends.
-    updated = db.session.execute(
-        sa.update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now, answers=answers, score=result.percent, passed=result.passed)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if updated != 1:
+    if not guarded_update(attempt, QuizAttempt.submitted_at.is_(None), submitted_at=now, answers=answers,
+                          score=result.percent, passed=result.passed):
         db.session.refresh(attempt)
         raise AlreadySubmitted(_("This attempt was already submitted; here are its results."))
     db.session.refresh(attempt)

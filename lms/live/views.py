@@ -3,13 +3,14 @@
 from datetime import UTC
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone, to_utc
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import can_run_live_sessions, role_required
+from lms.downloads import send_generated
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import show_refusal
@@ -59,11 +60,7 @@ def calendar():
     ) for s in services.sessions_for_trainee(current_user)]
     body = ics.calendar(events, name=_("Live sessions · %(program)s", program=current_app.config["LMS_PROGRAM_NAME"]),
                         now=utcnow())
-    response = Response(body.encode("utf-8"), mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="live-sessions.ics"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_generated(body.encode("utf-8"), "text/calendar", "live-sessions.ics")
 
 
 @bp.get("/cohorts")

@@ -29,6 +29,15 @@ class ReviewState(enum.StrEnum):
     RETURNED = "returned"
 
 
+class Reviewed:
+    """The columns of a record a supervisor or administrator approves or returns (CE and supervised hours)."""
+
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default=ReviewState.PENDING)
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: so.Mapped[datetime | None]
+    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+
 class Certificate(Base):
     __tablename__ = "certificates"
     __table_args__ = (
@@ -88,7 +97,7 @@ class IssuedPdf(Base):
     certificate: so.Mapped["Certificate"] = so.relationship()
 
 
-class ContinuingEducation(Base):
+class ContinuingEducation(Reviewed, Base):
     __tablename__ = "continuing_education"
     __table_args__ = (
         # A completed CE course is credited once; outside activities (no course version) are not limited.
@@ -106,16 +115,12 @@ class ContinuingEducation(Base):
         sa.ForeignKey("course_versions.id", ondelete="SET NULL")
     )
     evidence_path: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    state: so.Mapped[str] = so.mapped_column(sa.String(16), default=ReviewState.PENDING)
-    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reviewed_at: so.Mapped[datetime | None]
-    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     user: so.Mapped["User"] = so.relationship(foreign_keys=[user_id])
 
 
-class SupervisedHours(Base):
+class SupervisedHours(Reviewed, Base):
     __tablename__ = "supervised_hours"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -124,10 +129,6 @@ class SupervisedHours(Base):
     setting: so.Mapped[str] = so.mapped_column(sa.String(120))
     activity: so.Mapped[str] = so.mapped_column(sa.Text)
     hours: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(6, 2))
-    state: so.Mapped[str] = so.mapped_column(sa.String(16), default=ReviewState.PENDING)
-    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reviewed_at: so.Mapped[datetime | None]
-    review_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     user: so.Mapped["User"] = so.relationship(foreign_keys=[user_id])

@@ -31,10 +31,11 @@ def invite_command(csv_path: Path, organization_name: str, cohort_name: str | No
         cohort = services.find_cohort(organization, cohort_name)
         if cohort is None:
             raise click.ClickException(f"{organization.name} has no cohort named “{cohort_name}”.")
-    check = invitations.check_csv(csv_path.read_bytes(), organization, default_cohort=cohort)
+    try:
+        check = invitations.check_csv(csv_path.read_bytes(), organization, default_cohort=cohort)
+    except DomainError as error:
+        raise click.ClickException(f"{csv_path.name}: {error.message} Nothing was saved.") from None
     if not check.ok:
-        for problem in check.file_problems:
-            click.echo(f"{csv_path.name}: {problem}", err=True)
         for row in check.bad_rows:
             click.echo(f"{csv_path.name}, row {row.line}: {' '.join(row.problems)}", err=True)
         raise click.ClickException("Nothing was saved: fix the rows above and run the command again.")
@@ -79,7 +80,7 @@ def export_cohort_command(cohort_id: int, output: Path | None):
 def erase_user_command(email: str, yes: bool):
     """Erase a person's personal data and files; their certificates stay verifiable."""
     from lms.auth.services import find_user_by_email
-    from lms.records.privacy import erase_user
+    from lms.records.erasure import erase_user
 
     user = find_user_by_email(email)
     if user is None:

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from lms import audit
 from lms.auth.permissions import can_manage_organization, role_required
+from lms.downloads import send_generated
 from lms.extensions import db
 from lms.inputs import bounded_int
 from lms.live.forms import STATUS_LABELS
@@ -69,13 +70,6 @@ def dashboard(cohort_id: int):
     )
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    response = Response(text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/org/cohorts/<int:cohort_id>/progress.csv")
 @role_required(*STAFF)
 def export_progress(cohort_id: int):
@@ -83,7 +77,7 @@ def export_progress(cohort_id: int):
     text = exports.cohort_progress_csv(cohort)
     audit.record("export.cohort_progress", actor=current_user, subject=cohort)
     db.session.commit()
-    return _csv_response(text, f"cohort-{cohort.id}-progress.csv")
+    return send_generated(text, "text/csv", f"cohort-{cohort.id}-progress.csv")
 
 
 @bp.get("/org/certificates.csv")
@@ -94,4 +88,4 @@ def export_certificates():
     audit.record("export.certificates", actor=current_user, organization_id=organization_id or
                  current_user.organization_id)
     db.session.commit()
-    return _csv_response(text, "certificates.csv")
+    return send_generated(text, "text/csv", "certificates.csv")

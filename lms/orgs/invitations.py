@@ -73,7 +73,6 @@ class InviteRow:
 @dataclass
 class CsvCheck:
     rows: list[InviteRow]
-    file_problems: list[str]
 
     @property
     def bad_rows(self) -> list[InviteRow]:
@@ -81,35 +80,31 @@ class CsvCheck:
 
     @property
     def ok(self) -> bool:
-        return not self.file_problems and not self.bad_rows and bool(self.rows)
+        return not self.bad_rows and bool(self.rows)
 
 
-def read_csv(data: bytes | str) -> tuple[list[InviteRow], list[str]]:
-    """Parse the file into rows (read by `lms.csv_import`); problems with the file itself come back as messages."""
-    try:
-        table = read_csv_rows(data, field="file", max_rows=MAX_ROWS + 1)
-    except InvalidUpload as error:
-        return [], [error.message]
+def read_csv(data: bytes | str) -> list[InviteRow]:
+    """Parse the file into rows (read by `lms.csv_import`); a problem with the file itself raises `InvalidUpload`."""
+    table = read_csv_rows(data, field="file", max_rows=MAX_ROWS + 1)
     if not table:
-        return [], [_("The file is empty.")]
+        raise InvalidUpload(_("The file is empty."), field="file")
     header, *body = table
     columns = [_COLUMN_ALIASES.get(name.lower()) for name in header.cells]
     missing = [name for name in ("email", "name") if name not in columns]
     if missing:
-        return [], [
-            _("The first row must name the columns: email, name, and optionally role and cohort "
-              "(missing: %(missing)s).", missing=", ".join(missing))
-        ]
+        raise InvalidUpload(_("The first row must name the columns: email, name, and optionally role and cohort "
+                              "(missing: %(missing)s).", missing=", ".join(missing)), field="file")
     if len(body) > MAX_ROWS:
-        return [], [_("The file has more than %(n)d people. Split it into smaller files.", n=MAX_ROWS)]
+        raise InvalidUpload(_("The file has more than %(n)d people. Split it into smaller files.", n=MAX_ROWS),
+                            field="file")
     if not body:
-        return [], [_("The file has a header row but no people.")]
+        raise InvalidUpload(_("The file has a header row but no people."), field="file")
     rows = []
     for row in body:
         record = {column: row.cells[i] for i, column in enumerate(columns) if column and i < len(row.cells)}
         rows.append(InviteRow(line=row.line, email=record.get("email", ""), name=record.get("name", ""),
                               role=record.get("role", ""), cohort=record.get("cohort", "")))
-    return rows, []
+    return rows
 
 
 def _normalize_addresses(rows: list[InviteRow]) -> dict[int, str]:
@@ -201,10 +196,8 @@ def check_rows(rows: list[InviteRow], organization: Organization, *, default_coh
 
 
 def check_csv(data: bytes | str, organization: Organization, *, default_cohort: Cohort | None = None) -> CsvCheck:
-    rows, file_problems = read_csv(data)
-    if file_problems:
-        return CsvCheck(rows=[], file_problems=file_problems)
-    return CsvCheck(rows=check_rows(rows, organization, default_cohort=default_cohort), file_problems=[])
+    """Every row checked (its problems are shown in the preview); raises `InvalidUpload` if the file is unusable."""
+    return CsvCheck(rows=check_rows(read_csv(data), organization, default_cohort=default_cohort))
 
 
 # The checked file between preview and confirmation: signed, so it cannot be altered in between.

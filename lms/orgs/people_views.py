@@ -102,7 +102,11 @@ def upload():
     if not form.validate_on_submit():
         return _people_page(organization, upload_form=form, status=400)
     default_cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
-    check = invitations.check_csv(form.file.data.read(), organization, default_cohort=default_cohort)
+    try:
+        check = invitations.check_csv(form.file.data.read(), organization, default_cohort=default_cohort)
+    except DomainError as error:  # the file itself is unusable: said next to the file field, nothing saved
+        show_refusal(form, error, "file")
+        return _people_page(organization, upload_form=form, status=422)
     confirm = None
     if check.ok:
         confirm = CsvConfirmForm(prefix="confirm")
@@ -135,7 +139,7 @@ def confirm_upload():
     if any(not row.ok for row in rows):  # something changed since the preview (someone registered)
         retry = CsvUploadForm(prefix="csv", formdata=None)
         retry.cohort.choices = cohort_choices(organization)
-        return _preview(organization, invitations.CsvCheck(rows=rows, file_problems=[]), confirm=None,
+        return _preview(organization, invitations.CsvCheck(rows=rows), confirm=None,
                         upload_form=retry, filename="", status=422)
     sent = invitations.invite_rows(organization, rows, actor=current_user)
     db.session.commit()

@@ -4,9 +4,10 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
 from lms.auth.permissions import can_view_progress, role_required, signed_in
+from lms.downloads import send_generated
 from lms.extensions import db
 from lms.models import Role, User
-from lms.records import privacy
+from lms.records import data_export
 from lms.records.forms import ExportForm
 from lms.records.services import build_transcript
 
@@ -27,10 +28,7 @@ def _pdf_response(trainee: User) -> Response:
     transcript = build_transcript(trainee)
     html = render_template("records/transcript_pdf.html", t=transcript,
                            program_name=current_app.config["LMS_PROGRAM_NAME"])
-    response = Response(render_transcript_pdf(html), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="transcript-{trainee.id}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_generated(render_transcript_pdf(html), "application/pdf", f"transcript-{trainee.id}.pdf")
 
 
 @bp.get("/transcript")
@@ -71,11 +69,8 @@ def export_data():
     if not form.validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    data = privacy.export_user_data(user, data_dir=current_app.config["DATA_DIR"],
-                                    program_name=current_app.config["LMS_PROGRAM_NAME"])
+    data = data_export.export_user_data(user, data_dir=current_app.config["DATA_DIR"],
+                                        program_name=current_app.config["LMS_PROGRAM_NAME"])
     db.session.commit()
-    response = Response(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{user.id}.zip"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_generated(data, "application/zip", f"my-data-{user.id}.zip")
 

@@ -19,6 +19,7 @@ from lms import audit
 from lms.auth.permissions import supervisor_ids_of
 from lms.errors import Conflict, InvalidInput, NotEligible
 from lms.extensions import db
+from lms.guarded_update import guarded_update
 from lms.learning.services import course_progress
 from lms.models import (
     Enrolment,
@@ -186,14 +187,10 @@ def submit_attempt(submission: Submission, trainee: User, *, share: float, rng: 
         raise NotEligible(_("Answer all %(n)d turns before submitting.", n=len(submission.scenario.turns)))
     now = utcnow()
     # A conditional update: of two clicks racing, only one moves the draft on.
-    result = db.session.execute(
-        sa.update(Submission)
-        .where(Submission.id == submission.id, Submission.state == SubmissionState.DRAFT)
-        .values(state=SubmissionState.SUBMITTED, submitted_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    moved_on = guarded_update(submission, Submission.state == SubmissionState.DRAFT,
+                              state=SubmissionState.SUBMITTED, submitted_at=now, updated_at=now)
     db.session.refresh(submission)
-    if result.rowcount == 0:
+    if not moved_on:
         return False
     assign_second_marker(submission, share=share, rng=rng)
     audit.record("roleplay.submitted", actor=trainee, subject=submission, attempt=submission.attempt_no)

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms import audit
-from lms.errors import AlreadyGraded, NotAllowed, NotEligible
+from lms.errors import NotAllowed, NotEligible
 from lms.extensions import db
 from lms.models import Grade, GradeKind, Role, Submission, SubmissionKind, User
 from lms.roleplay import rubric
-from lms.roleplay.grading import Scores, insert_grade, new_grade
+from lms.roleplay.grading import Scores, record_blind_grade
 from lms.roleplay.submissions import (
     blind_grade_by,
     criteria_for,
@@ -82,12 +82,8 @@ def calibrate(submission: Submission, grader: User, scores: Scores) -> Grade:
         raise NotEligible(_("This submission is not a calibration sample."))
     if _gave_the_reference(submission, reference, grader):
         raise NotAllowed(_("You gave the reference grade for this sample."))
-    grade = new_grade(submission, grader, GradeKind.CALIBRATION, scores, released_at=None)
-    if not insert_grade(grade):
-        raise AlreadyGraded(_("You have already graded this calibration sample."))
-    db.session.expire(submission, ["grades"])
-    audit.record("roleplay.calibrated", actor=grader, subject=submission, grade_id=grade.id)
-    return grade
+    return record_blind_grade(submission, grader, GradeKind.CALIBRATION, scores, action="roleplay.calibrated",
+                              already=_("You have already graded this calibration sample."))
 
 
 def set_calibration(submission: Submission, admin: User, value: bool) -> None:

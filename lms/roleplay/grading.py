@@ -132,9 +132,17 @@ def second_mark(submission: Submission, grader: User, scores: Scores) -> Grade:
     _require_submitted(submission)
     if submission.second_marker_id != grader.id:
         raise NotAllowed(_("This submission was not assigned to you for second marking."))
-    grade = new_grade(submission, grader, GradeKind.SECOND, scores, released_at=None)
+    return record_blind_grade(submission, grader, GradeKind.SECOND, scores, action="roleplay.second_marked",
+                              already=_("You have already second-marked this submission."))
+
+
+def record_blind_grade(submission: Submission, grader: User, kind: GradeKind, scores: Scores, *, action: str,
+                       already: str) -> Grade:
+    """A grade the trainee never sees (a second mark, a calibration grade), audited as `action`; raises
+    `AlreadyGraded` with the message `already` if this grader gave one before."""
+    grade = new_grade(submission, grader, kind, scores, released_at=None)
     if not insert_grade(grade):
-        raise AlreadyGraded(_("You have already second-marked this submission."))
+        raise AlreadyGraded(already)
     db.session.expire(submission, ["grades"])
-    audit.record("roleplay.second_marked", actor=grader, subject=submission, grade_id=grade.id)
+    audit.record(action, actor=grader, subject=submission, grade_id=grade.id)
     return grade

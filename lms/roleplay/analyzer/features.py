@@ -24,28 +24,47 @@ def features(
     t = text if isinstance(text, Text) else Text(text)
     feats: dict[str, float] = {}
     words = t.all_tokens
-    n_words = len(words)
-    feats["len=" + bucket(n_words, (0, 1, 2, 4, 7, 12, 20, 35))] = 1.0
+    feats["len=" + bucket(len(words), (0, 1, 2, 4, 7, 12, 20, 35))] = 1.0
     feats["nsent=" + bucket(len(t.sentences), (1, 2, 3))] = 1.0
     for si, toks in enumerate(t.sent_tokens):
-        toks_nq = [w for w in toks if w != "?"]
-        if not toks_nq:
-            continue
-        seq = ["<s>", *toks_nq, "</s>"] if toks[-1] != "?" else ["<s>", *toks_nq, "<q>"]
-        for w in toks_nq:
-            feats["w=" + w] = 1.0
-        for a, b in zip(seq, seq[1:], strict=False):
-            feats["b=" + a + "_" + b] = 1.0
-        start = content_start(toks_nq)
-        feats["s0=" + start[0]] = 1.0
+        _sentence_features(t, si, toks, feats)
+    _ending_features(t, feats)
+    feats["you=" + bucket(sum(1 for w in words if w in YOU), (0, 1, 2, 4))] = 1.0
+    feats["me=" + bucket(sum(1 for w in words if w in ME), (0, 1, 3))] = 1.0
+    if any(ch.isdigit() for ch in t.norm):
+        feats["digit"] = 1.0
+    for name, found in (hits if hits is not None else rule_hits(t)).items():
+        if found:
+            feats["R:" + name] = 1.0
+    if previous is not None:
+        _previous_line_features(words, previous, feats)
+    return feats
+
+
+def _sentence_features(t: Text, si: int, toks: list[str], feats: dict[str, float]) -> None:
+    """Words, bigrams and openings of sentence ``si`` (the opening again when it is a question or the last)."""
+    toks_nq = [w for w in toks if w != "?"]
+    if not toks_nq:
+        return
+    seq = ["<s>", *toks_nq, "</s>"] if toks[-1] != "?" else ["<s>", *toks_nq, "<q>"]
+    for w in toks_nq:
+        feats["w=" + w] = 1.0
+    for a, b in zip(seq, seq[1:], strict=False):
+        feats["b=" + a + "_" + b] = 1.0
+    start = content_start(toks_nq)
+    feats["s0=" + start[0]] = 1.0
+    if len(start) > 1:
+        feats["s01=" + start[0] + "_" + start[1]] = 1.0
+    if si in t.questions:
+        feats["q0=" + start[0]] = 1.0
         if len(start) > 1:
-            feats["s01=" + start[0] + "_" + start[1]] = 1.0
-        if si in t.questions:
-            feats["q0=" + start[0]] = 1.0
-            if len(start) > 1:
-                feats["q01=" + start[0] + "_" + start[1]] = 1.0
-        if si == len(t.sent_tokens) - 1:
-            feats["l0=" + start[0]] = 1.0
+            feats["q01=" + start[0] + "_" + start[1]] = 1.0
+    if si == len(t.sent_tokens) - 1:
+        feats["l0=" + start[0]] = 1.0
+
+
+def _ending_features(t: Text, feats: dict[str, float]) -> None:
+    """How the reply ends and whether (and what kind of) question it holds."""
     stripped = t.norm.rstrip(" .\"'")
     if stripped.endswith("?"):
         feats["end?"] = 1.0
@@ -57,24 +76,17 @@ def features(
         feats["qsent"] = 1.0
         i = t.questions[-1]
         feats["qsub=" + str(question_subtype(t.sentences[i], t.sent_tokens[i]))] = 1.0
-    n_you = sum(1 for w in words if w in YOU)
-    n_me = sum(1 for w in words if w in ME)
-    feats["you=" + bucket(n_you, (0, 1, 2, 4))] = 1.0
-    feats["me=" + bucket(n_me, (0, 1, 3))] = 1.0
-    if any(ch.isdigit() for ch in t.norm):
-        feats["digit"] = 1.0
-    for name, found in (hits if hits is not None else rule_hits(t)).items():
-        if found:
-            feats["R:" + name] = 1.0
-    if previous is not None:
-        prev_words = set(tokens(normalize(previous))) - STOP
-        content = [w for w in words if w not in STOP]
-        if content and prev_words:
-            share = sum(1 for w in content if w in prev_words) / len(content)
-            feats["ctx=" + str(min(int(share * 4), 3))] = 1.0
-        if previous.strip().endswith("?"):
-            feats["ctx_q"] = 1.0
-    return feats
+
+
+def _previous_line_features(words: list[str], previous: str, feats: dict[str, float]) -> None:
+    """How much of the other person's preceding line the reply takes up, and whether that line asked."""
+    prev_words = set(tokens(normalize(previous))) - STOP
+    content = [w for w in words if w not in STOP]
+    if content and prev_words:
+        share = sum(1 for w in content if w in prev_words) / len(content)
+        feats["ctx=" + str(min(int(share * 4), 3))] = 1.0
+    if previous.strip().endswith("?"):
+        feats["ctx_q"] = 1.0
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -61,22 +61,7 @@ def analyze_transcript(
     rpq = reflections / questions if questions else None
     share = complex_reflections / reflections if reflections else None
 
-    checks: list[TargetCheck] = []
-    for name, target in (DEFAULT_TARGETS if targets is None else targets).items():
-        if target is None:
-            continue
-        target = float(target)
-        if name == "reflections_per_question":
-            met = rpq >= target if rpq is not None else reflections > 0
-            checks.append(TargetCheck(name, None if rpq is None else round(rpq, 3), target, met))
-        elif name == "complex_reflection_share":
-            met = share is not None and share >= target
-            checks.append(TargetCheck(name, None if share is None else round(share, 3), target, met))
-        elif name.startswith(("max_", "min_")) and name[4:] in counts:
-            value = counts[name[4:]]
-            met = value <= target if name.startswith("max_") else value >= target
-            checks.append(TargetCheck(name, value, target, met))
-
+    checks = _check_targets(DEFAULT_TARGETS if targets is None else targets, counts, reflections, rpq, share)
     flags = tuple(
         RedFlag(i, label, note) for i, a in enumerate(analyses) for label, note in label_notes(a) if label in RED_FLAGS
     )
@@ -91,6 +76,32 @@ def analyze_transcript(
         target_checks=checks,
         red_flags=flags,
     )
+
+
+def _check_targets(
+    targets: Mapping[str, float],
+    counts: Mapping[str, int],
+    reflections: int,
+    rpq: float | None,
+    share: float | None,
+) -> list[TargetCheck]:
+    """One check per known target key (see ``analyze_transcript``); unknown keys and None targets are skipped."""
+    checks: list[TargetCheck] = []
+    for name, target in targets.items():
+        if target is None:
+            continue
+        target = float(target)
+        if name == "reflections_per_question":
+            met = rpq >= target if rpq is not None else reflections > 0
+            checks.append(TargetCheck(name, None if rpq is None else round(rpq, 3), target, met))
+        elif name == "complex_reflection_share":
+            met = share is not None and share >= target
+            checks.append(TargetCheck(name, None if share is None else round(share, 3), target, met))
+        elif name.startswith(("max_", "min_")) and name[4:] in counts:
+            value = counts[name[4:]]
+            met = value <= target if name.startswith("max_") else value >= target
+            checks.append(TargetCheck(name, value, target, met))
+    return checks
 
 
 def label_notes(analysis: ReplyAnalysis) -> list[tuple[str, str]]:
