@@ -31,7 +31,7 @@ from lms.models import (
     cohort_trainees,
     utcnow,
 )
-from lms.signals import requirement_met
+from lms.signals import attendance_recorded, requirement_met
 
 MAX_DURATION = 600
 SCHEDULE_WINDOW = timedelta(days=730)  # a typo in the year is refused rather than stored
@@ -164,6 +164,8 @@ def record_attendance(session: LiveSession, *, actor: User, entries: dict[int, t
                      previous=f"{previous[0]} {previous[1]}" if previous else None)
         changed += 1
     db.session.flush()
+    attendance_recorded.send(session, attendances=[row for user_id, row in attendance_by_user(session).items()
+                                                   if user_id in checked])
     for user_id in checked:
         requirement_met.send(trainees[user_id], course_id=session.course_id, actor=actor)
     return changed
