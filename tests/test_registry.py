@@ -248,3 +248,16 @@ def test_other_organizations_trainees_are_not_listed_by_the_rule(db, people, cou
     registry.set_listing_rule(people["org"], required=True, reason=REASON, actor=people["org_admin"])
     _person, certificate = certify(db, course, "Kim Other", org=people["other_org"])
     assert registry.listing_of(certificate) is None
+
+
+@pytest.mark.parametrize("keep_name", [True, False])
+def test_erasing_the_person_takes_them_out_of_the_registry(app, db, people, course, keep_name):
+    from lms.records.erasure import erase_user
+
+    person, certificate = certify(db, course, "Rowan Achterberg", org=people["org"])
+    registry.list_certificate(certificate, actor=person)
+    db.session.commit()
+    assert registry.search("rowan").entries
+    erase_user(person, actor=people["admin"], data_dir=app.config["DATA_DIR"], keep_certificate_name=keep_name)
+    db.session.commit()
+    assert registry.search("rowan").entries == [] and registry.listing_of(certificate) is None
