@@ -261,3 +261,14 @@ def test_erasing_the_person_takes_them_out_of_the_registry(app, db, people, cour
     erase_user(person, actor=people["admin"], data_dir=app.config["DATA_DIR"], keep_certificate_name=keep_name)
     db.session.commit()
     assert registry.search("rowan").entries == [] and registry.listing_of(certificate) is None
+
+
+def test_the_trainee_is_told_on_the_enrolment_card(client, auth, db, people, course):
+    registry.set_listing_rule(people["org"], required=True, reason=REASON, actor=people["org_admin"])
+    db.session.commit()
+    auth.login(people["trainee"])
+    page = client.get(f"/courses/{course.course.slug}").get_data(as_text=True)
+    assert "Enrolment" in page
+    assert "Your certificate will be listed in the public registry" in page and REASON in page
+    auth.switch_to(factories.make_user(Role.TRAINEE, org=people["other_org"]))
+    assert "public registry" not in client.get(f"/courses/{course.course.slug}").get_data(as_text=True)

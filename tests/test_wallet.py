@@ -200,3 +200,10 @@ def test_another_person_cannot_ask_for_a_wallet_offer(client, auth, db, people, 
 def test_anonymous_visitors_are_sent_to_log_in(client, certificate):
     response = client.post(f"/my/certificates/{certificate.number}/wallet")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("body", [b"[" * 50_000, b'{"a": "' + b"x" * 70_000 + b'"}'])
+def test_oversized_or_deeply_nested_bodies_get_a_400(client, auth, people, certificate, body):
+    auth.login(people["trainee"])
+    path = exchange_path(offer_links(client, certificate)["web"])
+    assert client.post(path, data=body, content_type="application/json").status_code == 400

@@ -5,7 +5,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.auth.permissions import can_manage_organization, public, role_required
+from lms.auth.permissions import can_set_registry_rule, public, role_required
 from lms.certificates import registry
 from lms.certificates.blueprint import bp
 from lms.certificates.forms import ActionForm, RegistryRuleForm, RegistrySearchForm
@@ -76,7 +76,7 @@ def registry_withdraw(number: str):
 @role_required(Role.ORG_ADMIN, Role.ADMIN)
 def registry_rule(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
-    if not can_manage_organization(current_user, organization.id):
+    if not can_set_registry_rule(current_user, organization):
         abort(403)
     form = RegistryRuleForm(obj=organization) if request.method == "GET" else RegistryRuleForm()
     if request.method == "GET":

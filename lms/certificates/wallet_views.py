@@ -51,14 +51,21 @@ def wallet_offer(number: str):
     return response
 
 
+MAX_BODY = 64 * 1024  # a signed DID authentication is a few kilobytes
+
+
 def _json_body():
     """The posted JSON; an empty body is `{}` (a VC-API exchange starting)."""
-    raw = request.get_data(cache=False)
+    if (request.content_length or 0) > MAX_BODY:
+        raise InvalidInput(_("The request body is too large for a DID authentication."))
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(_("The request body is too large for a DID authentication."))
     if not raw.strip():
         return {}
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput(_("The request body is not JSON.")) from None
 
 
