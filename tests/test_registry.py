@@ -11,7 +11,8 @@ from lms.models import AuditEvent, RegistryListing, Role
 from lms.orgs import invitations
 from tests import factories
 
-pytestmark = pytest.mark.usefixtures("quick_pdfs")
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = [pytest.mark.usefixtures("quick_pdfs"), pytest.mark.no_lazy_loads]
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from lms.certificates import issuance, wallet
 from lms.models import AuditEvent, Role, WalletOffer, utcnow
 from tests import factories
 
-pytestmark = pytest.mark.usefixtures("quick_pdfs")
+# Pages here must not load a relationship row by row (tests/conftest.py, LazyLoad).
+pytestmark = [pytest.mark.usefixtures("quick_pdfs"), pytest.mark.no_lazy_loads]
 
 
 @pytest.fixture

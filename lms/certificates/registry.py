@@ -74,7 +74,7 @@ def listing_of(certificate: Certificate) -> RegistryListing | None:
 def requiring_organization(certificate: Certificate) -> Organization | None:
     """The holder's organization when its rules require listing its trainees' certificates."""
     user = db.session.get(User, certificate.user_id) if certificate.user_id else None
-    organization = user.organization if user is not None else None
+    organization = db.session.get(Organization, user.organization_id) if user and user.organization_id else None
     return organization if organization is not None and organization.registry_listing_required else None
 
 
