@@ -273,3 +273,26 @@ def test_the_trainee_is_told_on_the_enrolment_card(client, auth, db, people, cou
     assert "Your certificate will be listed in the public registry" in page and REASON in page
     auth.switch_to(factories.make_user(Role.TRAINEE, org=people["other_org"]))
     assert "public registry" not in client.get(f"/courses/{course.course.slug}").get_data(as_text=True)
+
+
+def _statements_for(client, db, url: str) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_results_page_costs_the_same_statements_for_2_and_20_entries(client, db, course):
+    for i in range(20):
+        _person, certificate = certify(db, course, f"{'Noa' if i < 2 else 'Sam'} Rivera {i:02d}")
+        registry.list_certificate(certificate, actor=certificate.user)
+    db.session.commit()
+    few, many = _statements_for(client, db, "/registry?q=noa"), _statements_for(client, db, "/registry?q=sam")
+    assert few == many, (few, many)
