@@ -94,6 +94,8 @@ RULES = {
     "view a continuing-education entry": (
         lambda w: (permissions.can_view_continuing_education, SimpleNamespace(user_id=w.trainee.id)),
         table("trainee", "supervisor, same cohort", "admin")),
+    "set an organization's public registry rule": (lambda w: (permissions.can_set_registry_rule, w.org_a),
+                                                   table("org admin, same org", "admin")),
 }
 
 

@@ -308,6 +308,12 @@ def can_view_certificate_private(user, certificate) -> bool:
     return bool(user.is_authenticated) and user.id == certificate.user_id
 
 
+def can_set_registry_rule(user, organization) -> bool:
+    """Whether an organization requires its trainees' certificates in the public registry (and why): its
+    administrators and administrators, the people who manage it."""
+    return can_manage_organization(user, organization.id)
+
+
 def can_review_continuing_education(user, trainee_id: int) -> bool:
     """An outside continuing-education activity: a supervisor of one of the holder's cohorts, or an
     administrator."""

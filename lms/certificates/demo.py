@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from lms.certificates import issuance, lifecycle, records
+from lms.certificates import issuance, lifecycle, records, registry
 from lms.extensions import db
 from lms.models import AuditEvent, Certificate, ContinuingEducation, Course, Enrolment, ReviewState, User
 
@@ -40,6 +40,8 @@ def certify(enrolment, state: str, *, completed_at: datetime) -> Certificate:
     certificate.name_confirmed_at = completed_at
     if state == "revoked":
         lifecycle.revoke_certificate(certificate, "Demo: issued before the final role-play was graded.")
+    if state == "valid":  # the holder chose to be listed: the public registry finds "Avery"
+        registry.list_certificate(certificate, actor=enrolment.user)
     return certificate
 
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lms.forms import Form
@@ -61,3 +61,27 @@ class ActionForm(Form):
     """A button that only needs the CSRF token."""
 
     submit = SubmitField(_l("Continue"))
+
+
+class RegistrySearchForm(Form):
+    class Meta:
+        csrf = False  # a GET form
+
+    q = StringField(
+        _l("Name or certificate number"),
+        validators=[DataRequired(message=_l("Type a name or a certificate number.")), Length(max=160)],
+        description=_l("At least 3 letters of the name (its start, or the start of the surname), or the full number."),
+    )
+    submit = SubmitField(_l("Search the registry"))
+
+
+class RegistryRuleForm(Form):
+    required = BooleanField(
+        _l("Our rules require every certificate of our trainees to be listed in the public registry"))
+    reason = TextAreaField(
+        _l("Which rule requires it, and why"),
+        validators=[Length(max=2000)],
+        description=_l("Trainees read this before they join. For example: “State contract 2026-14, section 5: "
+                       "certified peer specialists we employ are listed for the Board of Behavioral Health.”"),
+    )
+    submit = SubmitField(_l("Save the registry rule"))

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.permissions import role_required
-from lms.certificates import issuance, lifecycle, records
+from lms.certificates import issuance, lifecycle, records, registry, wallet
 from lms.certificates.blueprint import bp
 from lms.certificates.forms import ActionForm, ConfirmNameForm, CorrectNameForm
-from lms.certificates.settings import today
+from lms.certificates.settings import today, verification_url
 from lms.errors import DomainError
 from lms.ethics.services import needs_signature_for_renewal
 from lms.extensions import db
@@ -51,6 +51,24 @@ def mine():
     user = _user()
     return render_template("certificates/mine.html", entries=_entries(user),
                            pending=issuance.pending_certificates(user), renew_form=ActionForm())
+
+
+def certificate_page(certificate: Certificate, *, wallet_offer=None, status: int = 200):
+    """The holder's page of one certificate: wallet, LinkedIn, the registry listing."""
+    listing = registry.listing_of(certificate)
+    requiring = registry.requiring_organization(certificate)
+    return render_template(
+        "certificates/holder.html", certificate=certificate, status=records.status_of(certificate, today()),
+        listing=listing, requiring=requiring, locked=bool(listing and listing.required and requiring),
+        linkedin_url=wallet.linkedin_url(certificate, verification_url(certificate.number)),
+        wallet_offer=wallet_offer, offer_minutes=wallet.offer_minutes(), action_form=ActionForm(),
+    ), status
+
+
+@bp.get("/my/certificates/<number>")
+@role_required(Role.TRAINEE)
+def holder_certificate(number: str):
+    return certificate_page(_own_certificate(number))
 
 
 def _confirm_page(certificate: Certificate, correct_form: CorrectNameForm, status: int = 200):

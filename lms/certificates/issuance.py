@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit, requirements
+from lms.certificates import registry
 from lms.certificates.credential import STATUS_LIST_SIZE, format_hours
 from lms.certificates.documents import schedule_pdf
 from lms.certificates.numbers import generate_number
@@ -181,6 +182,7 @@ def issue_certificate(
             continue  # a concurrent issuance took the status index (or, rarely, the number): try again
         audit.record("certificate.issued", actor=actor, subject=certificate, target_user=user, reason=reason,
                      generation=generation, previous=previous.number if previous is not None else None)
+        registry.on_certificate_issued(certificate)  # listed where the organization requires it, or kept listed
         schedule_pdf(certificate)
         certificate_issued.send(certificate)
         return certificate

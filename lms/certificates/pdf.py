@@ -189,6 +189,38 @@ def _dedupe_associated_files(document, pdf) -> None:
         associated.extend(unique)
 
 
+# PDF/UA-1 identification (ISO 14289-1, 5): ``pdfuaid:part`` in the XMP packet. PDF/A-3 accepts a
+# property outside its predefined schemas only when the packet describes it (ISO 19005-3, 6.6.2.3.2),
+# hence the extension schema before it.
+_PDFUA_XMP = b"""<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>\
+<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>"""
+
+
+def _declare_pdf_ua(pdf) -> None:
+    """Add the PDF/UA-1 identification to the XMP packet WeasyPrint wrote for PDF/A-3b."""
+    number = int(pdf.catalog["Metadata"].split()[0])  # a reference, b"53 0 R"
+    packet = pdf.objects[number]
+    content = b"".join(packet.stream)
+    if b"</rdf:RDF>" not in content:  # a WeasyPrint that writes XMP differently: leave it unchanged
+        return
+    packet.stream = [content.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
+
+
+def _finish_tagged(document, pdf) -> None:
+    _dedupe_associated_files(document, pdf)
+    _declare_pdf_ua(pdf)
+
+
 def _attachments(credential_jwt: str, credential_json: str, fetcher) -> list:
     """The two credential files the PDF carries (an Attachment can be written once only: new ones each render)."""
     now = datetime.now(UTC).replace(tzinfo=None)  # WeasyPrint writes these as UTC ("Z")
@@ -218,8 +250,16 @@ def render_certificate_pdf(
     director_name: str = "",
     director_title: str = "Program Director",
     lang: str = "en",
+    tagged: bool = True,
 ) -> bytes:
-    """The certificate as PDF/A-3b bytes, with ``credential.jwt`` and ``credential.json`` attached."""
+    """The certificate as PDF/A-3b bytes, with ``credential.jwt`` and ``credential.json`` attached.
+
+    ``tagged`` (the default) adds the PDF/UA-1 structure: a tagged PDF (headings, reading order, the QR
+    code as a Figure with alternative text, the document language, ``/MarkInfo``), identified as PDF/UA-1
+    in its XMP beside PDF/A-3b. WeasyPrint's ``pdf_variant`` takes one variant, so the document is made as
+    PDF/A-3b with ``pdf_tags`` on, and the PDF/UA identification is added to the XMP packet.
+    ``tagged=False`` is the earlier, untagged rendering (kept for the benchmark's comparison).
+    """
     static_dir = Path(static_dir).resolve()
     template = _environment(str(Path(templates_dir).resolve())).get_template(TEMPLATE)
     competencies = [title for _, title in facts.competencies]
@@ -248,6 +288,7 @@ def render_certificate_pdf(
         "cache": cache,
         "output_intent": _OUTPUT_INTENT,
         "pdf_variant": PDF_VARIANT,
+        "pdf_tags": tagged,
         "attachments": attachments,
     }
     document = weasyprint.HTML(string=html, base_url=static_dir.as_uri() + "/", url_fetcher=fetcher).render(
@@ -261,7 +302,7 @@ def render_certificate_pdf(
     )
     metadata.keywords = [facts.number, "certificate", facts.course_title, program_name]
     metadata.authors = [facts.issuer_name]
-    pdf = document.write_pdf(finisher=_dedupe_associated_files, **options)
+    pdf = document.write_pdf(finisher=_finish_tagged if tagged else _dedupe_associated_files, **options)
     _keep_static_svgs(cache)
     return pdf
 

@@ -15,7 +15,7 @@ from lms.learning import enrolment as enrolments
 from lms.learning.blueprint import bp
 from lms.learning.forms import EnrolForm
 from lms.learning.place import course_or_404, entry_or_404, is_trainee
-from lms.models import Role
+from lms.models import Organization, Role
 
 
 @bp.get("", endpoint="catalog")
@@ -48,6 +48,9 @@ def course(course_slug: str):
         requirements=catalog.certificate_requirements(version),
         hours=catalog.hour_breakdown(version),
         form=EnrolForm(),
+        # Told before enrolling: an organization whose rules require listing in the public registry.
+        enrol_organization=(db.session.get(Organization, current_user.organization_id)
+                            if enrolment is None and is_trainee() and current_user.organization_id else None),
         continue_url=links.continue_url(progress) if progress else None,
         next_url=links.step_url(entry.course.slug, progress.next_step) if progress else None,
         next_label=links.next_step_label(progress.next_step) if progress else None,

@@ -32,6 +32,10 @@ class Organization(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(160), unique=True)
     invite_code: so.Mapped[str | None] = so.mapped_column(sa.String(40), unique=True)
+    # Listing in the public registry is opt-in; an organization may require it only where its rules say
+    # so, with the reason shown to trainees before they join (see README, "Public registry").
+    registry_listing_required: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    registry_listing_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     members: so.Mapped[list["User"]] = so.relationship(back_populates="organization")

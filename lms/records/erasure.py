@@ -27,10 +27,12 @@ from lms.models import (
     Enrolment,
     ExerciseResponse,
     Invitation,
+    RegistryListing,
     Role,
     Submission,
     SupervisedHours,
     User,
+    WalletOffer,
     utcnow,
 )
 from lms.records.privacy import person_files, stored_file
@@ -156,6 +158,10 @@ def _erase_logged_activities(user: User) -> None:
 def _detach_certificates(user: User, needles: list[str], *, keep_certificate_name: bool) -> int:
     """Certificates stay verifiable, without the account (and without the name unless configured)."""
     certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
+    # Out of the public registry (its search name is the person's name) and no wallet offer left open.
+    ids = [certificate.id for certificate in certificates]
+    db.session.execute(sa.delete(RegistryListing).where(RegistryListing.certificate_id.in_(ids)))
+    db.session.execute(sa.delete(WalletOffer).where(WalletOffer.certificate_id.in_(ids)))
     for certificate in certificates:
         certificate.user_id = None
         certificate.pdf_path = None  # re-rendered from the record, with the name as configured

@@ -18,5 +18,9 @@ class NoFetching(URLFetcher):
 
 
 def render_transcript_pdf(html: str) -> bytes:
-    """PDF bytes; the document title (PDF metadata) comes from the HTML <title>."""
-    return weasyprint.HTML(string=html, url_fetcher=NoFetching()).write_pdf(font_config=FONT_CONFIG)
+    """PDF bytes; the document title (PDF metadata) comes from the HTML <title>.
+
+    Tagged (``pdf_tags``): its headings, tables and reading order become the PDF's structure tree and
+    ``<html lang>`` its language, so that screen readers read it as they read the page.
+    """
+    return weasyprint.HTML(string=html, url_fetcher=NoFetching()).write_pdf(font_config=FONT_CONFIG, pdf_tags=True)
