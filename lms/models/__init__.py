@@ -41,6 +41,7 @@ from lms.models.roleplay import (
     SubmissionKind,
     SubmissionState,
 )
+from lms.models.sso import ExternalIdentity, IdentityProvider
 from lms.models.users import Role, User, UserSession
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
     "cohort_supervisors", "cohort_trainees", "utcnow",
     "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
+    "ExternalIdentity", "IdentityProvider",
 ]
