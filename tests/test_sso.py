@@ -264,3 +264,18 @@ def test_log_out_ends_our_session_and_offers_to_sign_out_at_the_provider(client,
     page = client.get("/sso/signed-out").get_data(as_text=True)
     assert f'href="{idp.issuer}/session/end?' in page and "id_token_hint=" in page
     assert "post_logout_redirect_uri=http%3A%2F%2Flocalhost%2Fauth%2Flogin" in page
+
+
+def test_erasure_removes_the_link_and_a_later_sign_in_finds_no_account(app, client, org, idp):
+    from lms.records.erasure import erase_user
+
+    make_provider(org, idp, join_as_trainee=False)
+    ben = factories.make_user(Role.TRAINEE, org=org, email=f"ben@{DOMAIN}")
+    admin = factories.make_user(Role.ADMIN)
+    db.session.commit()
+    assert sign_in(client, idp, "ben").status_code == 302
+    client.post("/auth/logout")
+    erase_user(ben, actor=admin, data_dir=app.config["DATA_DIR"], keep_certificate_name=False)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(ExternalIdentity.id))) == 0
+    assert sign_in(client, idp, "ben").status_code == 403  # no account, joining off
