@@ -279,3 +279,14 @@ def test_erasure_removes_the_link_and_a_later_sign_in_finds_no_account(app, clie
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(ExternalIdentity.id))) == 0
     assert sign_in(client, idp, "ben").status_code == 403  # no account, joining off
+
+
+@pytest.mark.parametrize(("claims", "verified"), [
+    ({"email_verified": True}, True), ({"email_verified": "true"}, True), ({"email_verified": False}, False),
+    ({}, False), ({"xms_edov": True}, True), ({"email_verified": False, "xms_edov": "false"}, False),
+])
+def test_what_counts_as_a_verified_address(claims, verified):
+    from lms.sso.signin import Verified, _is_verified
+
+    assert _is_verified(Verified(subject="s", claims={}, userinfo=claims, id_token="")) is verified
+    assert _is_verified(Verified(subject="s", claims=claims, userinfo={}, id_token="")) is verified

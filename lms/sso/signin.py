@@ -106,8 +106,13 @@ def verify(provider: IdentityProvider, pending: dict, *, code: str, redirect_uri
     return Verified(subject=claims["sub"], claims=claims, userinfo=userinfo, id_token=token["id_token"])
 
 
-def _email_of(provider: IdentityProvider, userinfo: dict) -> str:
-    email = userinfo.get("email")
+def _claim(verified: Verified, name: str):
+    """A claim from userinfo, else from the ID token (OpenID Connect allows either place)."""
+    return verified.userinfo[name] if name in verified.userinfo else verified.claims.get(name)
+
+
+def _email_of(provider: IdentityProvider, verified: Verified) -> str:
+    email = _claim(verified, "email")
     if not isinstance(email, str) or "@" not in email:
         raise SignInRefused(_("%(name)s did not tell us your e-mail address, so we cannot sign you in. Ask your "
                               "organization's administrator to release the e-mail claim to this application.",
@@ -121,9 +126,14 @@ def _email_of(provider: IdentityProvider, userinfo: dict) -> str:
     return email
 
 
-def _is_verified(userinfo: dict) -> bool:
-    value = userinfo.get("email_verified")
+def _is_true(value) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _is_verified(verified: Verified) -> bool:
+    """`email_verified`; Entra ID sends none, and says the same with its optional claim `xms_edov` (the
+    address's domain is verified as the tenant's own)."""
+    return _is_true(_claim(verified, "email_verified")) or _is_true(_claim(verified, "xms_edov"))
 
 
 def _link(user: User, provider: IdentityProvider, subject: str) -> ExternalIdentity:
@@ -152,7 +162,7 @@ def _refuse_inactive(user: User) -> None:
 def person_for(provider: IdentityProvider, verified: Verified) -> tuple[User, str]:
     """The account `verified` signs in, and how it was found: "linked" (by issuer and subject), "matched" (the
     first time, by verified e-mail) or "joined" (a new trainee of the organization)."""
-    email = _email_of(provider, verified.userinfo)
+    email = _email_of(provider, verified)
     identity = db.session.scalar(sa.select(ExternalIdentity).where(
         ExternalIdentity.issuer == provider.issuer, ExternalIdentity.subject == verified.subject))
     if identity is not None:
@@ -163,7 +173,7 @@ def person_for(provider: IdentityProvider, verified: Verified) -> tuple[User, st
             _refuse_other_organization(user, provider)
         identity.last_login_at = utcnow()
         return user, "linked"
-    if not _is_verified(verified.userinfo):
+    if not _is_verified(verified):
         raise SignInRefused(_("%(name)s has not verified your e-mail address %(email)s, so we cannot match it to "
                               "an account. Verify it with %(name)s, or ask your organization's administrator.",
                               name=provider.name, email=email), reason="email_not_verified")
@@ -177,7 +187,7 @@ def person_for(provider: IdentityProvider, verified: Verified) -> tuple[User, st
         if user.organization_id is None and user.role == Role.TRAINEE:
             user.organization = provider.organization  # the organization's provider vouches for them
     elif provider.join_as_trainee:
-        name = verified.userinfo.get("name")
+        name = _claim(verified, "name")
         name = name.strip()[:120] if isinstance(name, str) and name.strip() else email.split("@")[0]
         user = create_user(email=email, name=name, password=None, role=Role.TRAINEE,
                            organization=provider.organization)
