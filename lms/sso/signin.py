@@ -33,6 +33,7 @@ SIGNED_IN_KEY = "sso_signed_in"  # the provider and ID token of this session's s
 LOGOUT_OFFER_KEY = "sso_logout_offer"  # after our log-out: the provider's end-session URL to offer
 PENDING_SECONDS = 600
 MAX_PENDING = 5
+MAX_HINT_LENGTH = 1800  # characters of ID token kept in the session cookie (browsers take about 4 KB)
 
 
 class SignInRefused(DomainError):
@@ -209,7 +210,10 @@ def signed_in(user: User, provider: IdentityProvider, verified: Verified, sessio
     user.last_login_at = utcnow()
     audit.record("auth.login", actor=user, subject=user, target_user=user, method="sso", provider=provider.slug,
                  how=how)
-    session[SIGNED_IN_KEY] = {"provider": provider.id, "id_token": verified.id_token}
+    session.pop(LOGOUT_OFFER_KEY, None)
+    # The ID token is the logout hint some providers require; a very large one would overflow the cookie.
+    hint = verified.id_token if len(verified.id_token) <= MAX_HINT_LENGTH else None
+    session[SIGNED_IN_KEY] = {"provider": provider.id, "id_token": hint}
 
 
 def provider_requiring_sign_in(user: User) -> IdentityProvider | None:

@@ -121,7 +121,7 @@ def _refused(error: DomainError, provider: IdentityProvider | None, **context):
     db.session.rollback()
     details = dict(getattr(error, "details", {}) or {})
     audit.record("sso.refused", subject=provider, reason=getattr(error, "reason", type(error).__name__),
-                 provider=provider.slug if provider else None, message=error.message, **details, **context)
+                 provider=provider.slug if provider else None, **details, **context)
     db.session.commit()
     page = render_template("sso/refused.html", message=error.message, provider=provider, status=error.status_code)
     return page, error.status_code
