@@ -5,6 +5,7 @@ Without node or the package installed (`npm install --prefix tests/node`), the t
 reason; in CI (CI=true) that fails instead.
 """
 
+import html
 import json
 import os
 import re
@@ -50,7 +51,7 @@ def _fail_or_skip(reason: str):
     pytest.skip(reason)
 
 
-def start_provider() -> Provider:
+def start_provider(redirect_uri: str = REDIRECT_URI, post_logout_uri: str = POST_LOGOUT_URI) -> Provider:
     node = shutil.which("node")
     if node is None:
         _fail_or_skip("the single sign-on tests need Node.js (apt-get install nodejs)")
@@ -59,8 +60,8 @@ def start_provider() -> Provider:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "OIDC_CLIENTS": json.dumps([{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                                     "redirect_uris": [REDIRECT_URI],
-                                     "post_logout_redirect_uris": [POST_LOGOUT_URI]}]),
+                                     "redirect_uris": [redirect_uri],
+                                     "post_logout_redirect_uris": [post_logout_uri]}]),
         "OIDC_ACCOUNTS": json.dumps([
             {"sub": sub, "username": username, "password": PASSWORD, "email": email, "email_verified": verified,
              "name": name} for username, (sub, email, verified, name) in ACCOUNTS.items()]),
@@ -105,6 +106,11 @@ def sign_in_at_provider(authorization_url: str, issuer: str, username: str, pass
             return location
         response = browser.get(location, allow_redirects=False, timeout=10)
     raise AssertionError("the provider redirected too many times")
+
+
+def onward_url(page: str) -> str:
+    """The provider's URL on our "continue to the provider" page (it moves on by itself)."""
+    return html.unescape(re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page).group(1))
 
 
 def local_path(url: str) -> str:

@@ -9,7 +9,8 @@ class ProviderForm(Form):
     name = StringField(_l("Name shown to people"), validators=[DataRequired(), Length(max=80)],
                        description=_l("The button reads “Sign in with …”: for example Riverside Health account."))
     slug = StringField(_l("Sign-in address"), validators=[DataRequired(), Length(max=60)],
-                       description=_l("Lower-case letters, digits and hyphens: people can bookmark /sso/<address>."))
+                       description=_l("Lower-case letters, digits and hyphens: people can bookmark /sso/ "
+                                      "followed by it."))
     discovery_url = StringField(_l("Issuer or discovery URL"), validators=[DataRequired(), Length(max=500)],
                                 description=_l("The provider's issuer, e.g. https://login.example.org/realms/staff; "
                                                "we read its /.well-known/openid-configuration when you save."))

@@ -197,4 +197,8 @@ def start(slug: str):
                            timeout=_timeout())
     except DomainError as error:
         return _refused(error, provider)
-    return redirect(url)
+    # A page that moves on by itself, not a redirect: browsers apply the form's page's `form-action 'self'`
+    # (our Content-Security-Policy) to redirects after a form is sent, and would stop one to the provider.
+    response = current_app.make_response(render_template("sso/redirect.html", url=url, provider=provider))
+    response.headers["Cache-Control"] = "no-store"
+    return response
