@@ -12,7 +12,9 @@ import re
 import select
 import shutil
 import subprocess
+import tempfile
 import time
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -43,6 +45,7 @@ ACCOUNTS = {
 class Provider:
     issuer: str
     process: subprocess.Popen
+    log: typing.IO
 
 
 def _fail_or_skip(reason: str):
@@ -66,26 +69,31 @@ def start_provider(redirect_uri: str = REDIRECT_URI, post_logout_uri: str = POST
             {"sub": sub, "username": username, "password": PASSWORD, "email": email, "email_verified": verified,
              "name": name} for username, (sub, email, verified, name) in ACCOUNTS.items()]),
     }
-    process = subprocess.Popen([node, str(SCRIPT)], cwd=NODE_DIR, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    log = tempfile.TemporaryFile(mode="w+")  # its warnings; a pipe nobody reads could fill and stall it
+    process = subprocess.Popen([node, str(SCRIPT)], cwd=NODE_DIR, env=env, stdout=subprocess.PIPE, stderr=log,
+                               text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 0.2)
         if ready:
             line = process.stdout.readline()
             if line.startswith("ready "):
-                return Provider(issuer=line.split()[1], process=process)
+                return Provider(issuer=line.split()[1], process=process, log=log)
         if process.poll() is not None:
             break
     process.kill()
-    pytest.fail("the test OpenID provider did not start: " + (process.stderr.read() if process.stderr else ""))
+    process.wait(timeout=10)
+    log.seek(0)
+    output = log.read()
+    log.close()
+    pytest.fail("the test OpenID provider did not start: " + output)
 
 
 def stop_provider(provider: Provider) -> None:
     provider.process.kill()
     provider.process.wait(timeout=10)
-    for stream in (provider.process.stdout, provider.process.stderr):
-        stream.close()
+    provider.process.stdout.close()
+    provider.log.close()
 
 
 def sign_in_at_provider(authorization_url: str, issuer: str, username: str, password: str = PASSWORD,
