@@ -172,3 +172,24 @@ def test_an_administrator_sees_every_organization(client, auth, people):
     auth.login(people["admin"])
     page = client.get("/sso/settings").get_data(as_text=True)
     assert "Riverside" in page and "Elsewhere" in page
+
+
+@pytest.mark.parametrize("url", ["http://login.example.org", "https://127.0.0.1:8443", "https://10.1.2.3",
+                                 "https://169.254.169.254", "https://[::1]"])
+def test_in_production_a_provider_must_be_https_and_public(people, url):
+    from lms.errors import InvalidInput
+    from lms.sso.settings import ProviderSettings, save_provider
+
+    settings = ProviderSettings(name="Riverside", slug="riverside", discovery_url=url, client_id="c",
+                                client_secret="s", allowed_domains="riverside.example.org",
+                                local_passwords_allowed=True, join_as_trainee=False)
+    with pytest.raises(InvalidInput) as refused:  # refused before any request is made
+        save_provider(people["org"], settings, actor=people["admin"], timeout=1, require_https=True, public_only=True)
+    assert refused.value.field == "discovery_url"
+
+
+def test_production_settings_refuse_a_private_provider_on_the_form(app, client, auth, people):
+    app.config.update(PRODUCTION=True, SESSION_COOKIE_SECURE=False)
+    auth.login(people["org_admin"])
+    response = client.post(f"/sso/settings/{people['org'].id}", data=form(None, discovery_url="https://127.0.0.1:9"))
+    assert response.status_code == 400 and b"not on the public internet" in response.data

@@ -6,6 +6,8 @@ Network failures become `ProviderUnreachable`; anything the provider answers tha
 `ProviderRefused`, both with a message for the person signing in.
 """
 
+import ipaddress
+import socket
 import threading
 import time
 from urllib.parse import urlsplit
@@ -66,8 +68,20 @@ def is_http_url(address: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and not parts.username
 
 
-def is_loopback(address: str) -> bool:
-    return (urlsplit(address).hostname or "") in {"127.0.0.1", "localhost", "::1"}
+def is_public(address: str) -> bool:
+    """Whether every address the URL's host resolves to is a public one (not loopback, private, link-local
+    or reserved): in production an organization's administrator must not make this server call its own
+    network (cloud metadata, internal services) through a discovery document."""
+    host = urlsplit(address).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return False
+    return bool(infos)
 
 
 _cache: dict[str, tuple[float, dict]] = {}

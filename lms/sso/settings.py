@@ -91,7 +91,7 @@ def _check(settings: ProviderSettings, provider: IdentityProvider | None, *, req
     url = settings.discovery_url.strip()
     if not oidc.is_http_url(url):
         raise InvalidInput(_("Enter the provider's address, starting with https://."), field="discovery_url")
-    if require_https and not url.lower().startswith("https://") and not oidc.is_loopback(url):
+    if require_https and not url.lower().startswith("https://"):
         raise InvalidInput(_("The provider's address must start with https://."), field="discovery_url")
     if not settings.client_id.strip():
         raise InvalidInput(_("Enter the client ID the provider gave this application."), field="client_id")
@@ -101,13 +101,26 @@ def _check(settings: ProviderSettings, provider: IdentityProvider | None, *, req
     return parse_domains(settings.allowed_domains)
 
 
+def _refuse_private(addresses: list[str]) -> None:
+    for address in addresses:
+        if not oidc.is_public(address):
+            raise InvalidInput(_("%(url)s is not on the public internet. (A provider inside your own network needs "
+                                 "the server's SSO_ALLOW_PRIVATE_PROVIDERS setting.)", url=address[:200]),
+                               field="discovery_url")
+
+
 def save_provider(organization: Organization, settings: ProviderSettings, *, actor: User, timeout: float,
-                  require_https: bool) -> IdentityProvider:
+                  require_https: bool, public_only: bool = False) -> IdentityProvider:
     """Create or update the organization's provider. Its discovery document is fetched now: a provider that
-    cannot be reached, or is no OpenID provider, is refused with the reason next to the address."""
+    cannot be reached, or is no OpenID provider, is refused with the reason next to the address. With
+    `public_only` (production), the provider and its endpoints must be on public addresses."""
     provider = provider_for(organization.id)
     domains = _check(settings, provider, require_https=require_https)
+    if public_only:
+        _refuse_private([settings.discovery_url.strip()])
     metadata = oidc.check_discovery(settings.discovery_url, timeout=timeout)
+    if public_only:
+        _refuse_private([metadata[name] for name in oidc.REQUIRED_METADATA if name != "issuer"])
     created = provider is None
     if created:
         provider = IdentityProvider(organization_id=organization.id)

@@ -84,7 +84,9 @@ def edit(organization_id: int):
     if form.validate_on_submit():
         try:
             provider = settings.save_provider(organization, _settings_from(form), actor=current_user,
-                                              timeout=_timeout(), require_https=current_app.config["PRODUCTION"])
+                                              timeout=_timeout(), require_https=current_app.config["PRODUCTION"],
+                                              public_only=current_app.config["PRODUCTION"]
+                                              and not current_app.config["SSO_ALLOW_PRIVATE_PROVIDERS"])
         except DomainError as error:
             show_refusal(form, error, "discovery_url")
             status = 400
