@@ -291,3 +291,13 @@ def test_what_counts_as_a_verified_address(claims, verified):
 
     assert _is_verified(Verified(subject="s", claims={}, userinfo=claims, id_token="")) is verified
     assert _is_verified(Verified(subject="s", claims=claims, userinfo={}, id_token="")) is verified
+
+
+def test_a_secret_the_keys_cannot_read_is_a_clear_refusal(app, client, org, idp):
+    from cryptography.fernet import Fernet
+
+    make_provider(org, idp, join_as_trainee=True)
+    app.config["SECRET_BOX_KEYS"] = Fernet.generate_key().decode()  # the key the secret was saved with is lost
+    response = sign_in(client, idp, "ana")
+    assert response.status_code == 409 and b"need the client secret again" in response.data
+    assert len(refusals("secret_unreadable")) == 1
