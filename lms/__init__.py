@@ -209,6 +209,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.ethics.views import bp as ethics_bp
 
     app.register_blueprint(ethics_bp, url_prefix="/ethics")
+    from lms.sso.views import bp as sso_bp
+
+    app.register_blueprint(sso_bp, url_prefix="/sso")  # sign-in through an organization's identity provider
 
 
 def register_error_handlers(app: Flask) -> None:

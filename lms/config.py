@@ -46,6 +46,9 @@ class Config:
     MAIL_USE_TLS = True
     MAIL_SENDER = "PeerCert <no-reply@localhost>"
     REGISTRATION_REQUIRES_INVITE_CODE = False
+    SSO_ALLOW_PRIVATE_PROVIDERS = False  # production: an identity provider inside the server's own network
+    SSO_HTTP_TIMEOUT = 5  # seconds for each call to an identity provider (discovery, token, keys, userinfo)
+    SECRET_BOX_KEYS: str | None = None  # Fernet keys for stored secrets (lms/secret_box.py); None: a key file
     ERASURE_KEEP_CERTIFICATE_NAME = True  # keep the holder's name on certificates after erasure
     BABEL_DEFAULT_LOCALE = "en"
     SESSION_COOKIE_HTTPONLY = True

@@ -136,6 +136,7 @@ def test_rate_limits_can_be_switched_off(tmp_path):
         for _ in range(8):
             response = client.post("/auth/login", data={"email": "ghost@example.org", "password": "x"})
         assert response.status_code == 200
+        _db.session.remove()  # the requests shared this context's session (the login page reads the providers)
         _db.drop_all()
         _db.engine.dispose()
 

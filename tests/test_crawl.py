@@ -9,8 +9,9 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from lms import secret_box
 from lms.extensions import db
-from lms.models import SupervisedHours
+from lms.models import IdentityProvider, SupervisedHours
 from lms.orgs import invitations
 from tests import factories, org_factories
 from tests.conftest import FreshContextClient
@@ -48,6 +49,10 @@ def world(app, db, people, courses):
     factories.make_attendance(live_session, trainee, "late", 20)
     _, token = invitations.invite(people["org"], email="newcomer@example.org", name="New Comer", role="trainee",
                                   cohort=people["cohort"])
+    db.session.add(IdentityProvider(  # its sign-in page (/sso/<slug>) never calls the provider
+        organization_id=people["org"].id, slug="riverside", name="Riverside Health", client_id="c",
+        discovery_url="https://idp.invalid/.well-known/openid-configuration", issuer="https://idp.invalid",
+        client_secret_encrypted=secret_box.encrypt("s"), allowed_domains="example.org"))
     db.session.commit()
     return {
         "course_slug": [version.course.slug, record["version"].course.slug],
@@ -69,6 +74,7 @@ def world(app, db, people, courses):
         "course_version_id": [str(version.id)],
         "sitting_id": ["1"], "enrolment_id": ["1"],
         "session_id": [str(live_session.id)],
+        "slug": ["riverside", "no-such-organization"],
     }
 
 

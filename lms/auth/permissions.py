@@ -203,6 +203,12 @@ def can_manage_organization(user, organization_id: int | None) -> bool:
     )
 
 
+def can_manage_sso(user, organization_id: int | None) -> bool:
+    """An organization's single sign-on settings (its identity provider, client secret, who may join):
+    its administrators and administrators."""
+    return can_manage_organization(user, organization_id)
+
+
 def can_view_cohort(user, cohort) -> bool:
     """A cohort's dashboard: the supervisors assigned to it, its organization's administrators, admins."""
     if can_manage_organization(user, cohort.organization_id):

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,9 @@ from lms.auth.permissions import public, signed_in
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.mail import send_mail
+from lms.sso import forms as sso_forms
+from lms.sso import settings as sso_settings
+from lms.sso import signin as sso_signin
 
 bp = Blueprint("auth", __name__)
 
@@ -72,16 +75,31 @@ def login():
             db.session.commit()
             g.login_failed = True
             flash(locked.message, "error")
-            return render_template("auth/login.html", form=form), 429
+            return _login_page(form), 429
         if user is None:
             db.session.commit()
             g.login_failed = True
             flash(_("That email and password do not match an account. Check them and try again."), "error")
-            return render_template("auth/login.html", form=form), 200
+            return _login_page(form), 200
+        provider = sso_signin.provider_requiring_sign_in(user)
+        if provider is not None:  # the right password, but this organization signs its people in elsewhere
+            db.session.rollback()
+            audit.record("sso.password_refused", subject=user, target_user=user, provider=provider.slug)
+            db.session.commit()
+            form.password.errors.append(_("%(organization)s signs its people in through %(name)s: use “Sign in "
+                                          "with %(name)s” below.", organization=provider.organization.name,
+                                          name=provider.name))
+            return _login_page(form), 403
         sessions.log_in(user, remember=form.remember.data)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    """The login form, with a button per organization that signs its people in through an identity provider."""
+    return render_template("auth/login.html", form=form, identity_providers=sso_settings.providers_for_login(),
+                           sso_form=sso_forms.StartForm(formdata=None))
 
 
 @bp.post("/logout")
@@ -91,9 +109,14 @@ def logout():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         audit.record("auth.logout", actor=user, subject=user)
+        offer = sso_signin.logout_offer(session, post_logout_redirect_uri=_absolute_url("auth.login"),
+                                        timeout=float(current_app.config["SSO_HTTP_TIMEOUT"]))
         sessions.log_out(user)
         db.session.commit()
         flash(_("You have logged out."), "info")
+        if offer is not None:  # signed in through an identity provider that offers RP-initiated logout
+            session[sso_signin.LOGOUT_OFFER_KEY] = offer
+            return redirect(url_for("sso.signed_out"))
     return redirect(url_for("auth.login"))
 
 

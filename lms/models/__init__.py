@@ -42,6 +42,7 @@ from lms.models.roleplay import (
     SubmissionState,
 )
 from lms.models.sharing import RegistryListing, WalletOffer
+from lms.models.sso import ExternalIdentity, IdentityProvider
 from lms.models.users import Role, User, UserSession
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "cohort_supervisors", "cohort_trainees", "utcnow",
     "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
     "RegistryListing", "WalletOffer",
+    "ExternalIdentity", "IdentityProvider",
 ]

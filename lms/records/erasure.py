@@ -26,6 +26,7 @@ from lms.models import (
     ContinuingEducation,
     Enrolment,
     ExerciseResponse,
+    ExternalIdentity,
     Invitation,
     RegistryListing,
     Role,
@@ -206,6 +207,8 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     certificates = _detach_certificates(user, needles, keep_certificate_name=keep_certificate_name)
     if user.email:
         db.session.execute(sa.delete(Invitation).where(Invitation.email == user.email))
+    # Their accounts at identity providers: a later sign-in there finds no account here.
+    db.session.execute(sa.delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
     scrubbed = _scrub_audit_events(user, needles)
     _anonymise_account(user, now)
     db.session.flush()
