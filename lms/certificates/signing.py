@@ -256,6 +256,10 @@ class KeyStore:
             raise ValueError(f"unsupported algorithm {alg!r}; use one of {ALGORITHMS}")
         return self._current[alg]
 
+    def current_key(self, alg: str = "EdDSA") -> SigningKey:
+        """The current key for ``alg`` (with its private key: for signing Data Integrity proofs)."""
+        return self._keys[self.current_kid(alg)]
+
     def keys(self) -> list[SigningKey]:
         """All keys, current ones first."""
         self._ensure()
@@ -266,6 +270,10 @@ class KeyStore:
     def public_jwk(self, kid: str) -> dict:
         self._ensure()
         return dict(self._keys[kid].public_jwk)
+
+    def public_key_of(self, kid: str) -> Any:
+        self._ensure()
+        return self._keys[kid].public_key
 
     def jwks(self) -> dict:
         """The JSON Web Key Set of every public key (for ``/.well-known/jwks.json``)."""
