@@ -38,8 +38,8 @@ def issue(user, course, **fields):
     return issuance.issue_certificate(user, course, **fields)
 
 
-def ob3_validator():
-    path = OB3_SCHEMAS / "achievementcredential.json"
+def ob3_validator(name="achievementcredential.json"):
+    path = OB3_SCHEMAS / name
     if not path.is_file():
         if os.environ.get("CI"):
             pytest.fail(f"the Open Badges 3.0 JSON Schema is missing at {path}")
@@ -192,6 +192,9 @@ def test_the_credential_with_its_proof_passes_the_ob3_json_schema(app, db, clien
     db.session.commit()
     credential = client.get(f"/certificates/{certificate.number}/credential.json").get_json()
     assert [error.message for error in validator.iter_errors(credential)] == []
+    profiles = ob3_validator("profile.json")
+    for url in ("/issuer", f"/orgs/{certificate.issuer_organization_id}/issuer"):
+        assert [error.message for error in profiles.iter_errors(client.get(url).get_json())] == []
 
 
 # -- the status list -----------------------------------------------------------------------------
