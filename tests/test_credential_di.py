@@ -3,6 +3,7 @@ the status list credential, and key rotation: checked in Python, with openbadges
 (tests/test_credential_di_wallet.py asks the wallets' own verifier, in node.)"""
 
 import copy
+import io
 import json
 import os
 from datetime import date
@@ -259,4 +260,44 @@ def test_credentials_signed_before_keys_rotate_still_verify(app, db, client, run
 
     OB3LdpVerifier(pubkey_pem=ed25519_pem(old_kid)).verify(held)
     page = client.get(f"/verify/{certificate.number}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "verdict-valid" in page.get_data(as_text=True)
+    for upload in (json.dumps(held), held_jwt):
+        answer = upload_credential(client, upload)
+        assert answer.status_code == 200 and "Genuine and valid" in answer.get_data(as_text=True)
+
+
+def upload_credential(client, text: str, name: str = "credential.json"):
+    return client.post("/verify/credential", data={"credential": (io.BytesIO(text.encode()), name)},
+                       content_type="multipart/form-data")
+
+
+def test_verify_page_checks_an_uploaded_credential_file(app, db, client, course):
+    valid = issue(factories.make_user(org=factories.make_org("Riverside")), course)
+    revoked = issue(factories.make_user(), course)
+    db.session.commit()
+    credential = client.get(f"/certificates/{valid.number}/credential.json").get_json()
+    revoked_credential = client.get(f"/certificates/{revoked.number}/credential.json").get_json()
+    lifecycle.revoke_certificate(revoked, "Issued in error")
+    db.session.commit()
+
+    page = upload_credential(client, json.dumps(credential)).get_data(as_text=True)
+    assert "verdict-valid" in page and valid.holder_name in page and "Riverside" in page
+    page = upload_credential(client, json.dumps(revoked_credential)).get_data(as_text=True)
+    assert "verdict-revoked" in page
+
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
+    page = upload_credential(client, json.dumps(tampered)).get_data(as_text=True)
+    assert "verdict-not-genuine" in page and "has been changed" in page
+    bad_signature = copy.deepcopy(credential)
+    bad_signature["proof"][0]["proofValue"] = "z" + "1" * 80
+    page = upload_credential(client, json.dumps(bad_signature)).get_data(as_text=True)
+    assert "verdict-not-genuine" in page and "signature is not valid" in page
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    assert "no Data Integrity proof" in upload_credential(client, json.dumps(unsigned)).get_data(as_text=True)
+
+    # Bad input is a clear 4xx, never a 500.
+    assert upload_credential(client, "not json at all").status_code == 400
+    assert upload_credential(client, "[1, 2]").status_code == 400
+    assert upload_credential(client, "{" * 100_000).status_code == 413
+    assert client.post("/verify/credential", data={}).status_code == 400
