@@ -266,6 +266,19 @@ def test_credentials_signed_before_keys_rotate_still_verify(app, db, client, run
         assert answer.status_code == 200 and "Genuine and valid" in answer.get_data(as_text=True)
 
 
+def test_a_rotation_by_another_process_is_published_and_used_at_once(app, db, client, course):
+    from lms.certificates.signing import KeyStore
+
+    certificate = issue(factories.make_user(), course)
+    db.session.commit()
+    before = client.get("/.well-known/did.json").get_json()["verificationMethod"]
+    new = KeyStore(app.config["KEYS_DIR"]).rotate()  # as `flask keys rotate` does, in its own process
+    methods = client.get("/.well-known/did.json").get_json()["verificationMethod"]
+    assert [m["id"].split("#")[1] for m in methods] == [new["EdDSA"], before[0]["id"].split("#")[1]]
+    credential = client.get(f"/certificates/{certificate.number}/credential.json").get_json()
+    assert credential["proof"][0]["verificationMethod"].endswith(f"#{new['EdDSA']}")
+
+
 def upload_credential(client, text: str, name: str = "credential.json"):
     return client.post("/verify/credential", data={"credential": (io.BytesIO(text.encode()), name)},
                        content_type="multipart/form-data")

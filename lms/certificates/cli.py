@@ -74,12 +74,13 @@ def render_missing_command():
 
 @keys_cli.command("rotate")
 def rotate_command():
-    """Add a new RSA and Ed25519 signing key; old public keys stay published."""
+    """Add a new RSA and Ed25519 signing key; old public keys stay published (JWKS and DID documents)."""
     store = settings.get_keystore()
     new = store.rotate()
     for alg, kid in sorted(new.items()):
         click.echo(f"New {alg} key: {kid}")
-    click.echo(f"{len(store.jwks()['keys'])} public keys published at /.well-known/jwks.json.")
+    click.echo(f"{len(store.jwks()['keys'])} public keys published at /.well-known/jwks.json; the Ed25519 keys "
+               "also in every issuer's did.json, so credentials signed before still verify.")
 
 
 @keys_cli.command("list")

@@ -5,10 +5,14 @@ signed results. URLs are built from ``base_url`` (the public address of the
 site, e.g. ``https://training.example.org``):
 
 * credential:       ``{base}/certificates/{number}/credential.json``
-* issuer profile:   ``{base}/issuer``
+* issuer:           ``facts.issuer_id`` (the app passes a did:web, see ``lms.certificates.issuers``);
+                    by default ``{base}/issuer``
 * achievement:      ``{base}/courses/{slug}/v/{version}``
 * competency:       ``{base}/courses/{slug}#competency-{id}``
-* status list:      ``{base}/certificates/status/1``
+* status list:      ``facts.status_list_url``, by default ``{base}/certificates/status/1``
+
+Besides the VC-JWT below, the app embeds a Data Integrity proof in the JSON
+credential (``lms.certificates.linked_data``).
 
 A credential is secured as a VC-JWT (Open Badges 3.0, section 8.2): the JWT
 payload is the credential itself plus the registered claims ``iss``

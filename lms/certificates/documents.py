@@ -81,7 +81,9 @@ def signed_credential(certificate: Certificate) -> str:
 
 def with_proof(document: dict, issuer: issuers.Issuer) -> dict:
     """`document` with an embedded `eddsa-rdfc-2022` Data Integrity proof by the issuer's current Ed25519 key."""
-    key = get_keystore().current_key("EdDSA")
+    store = get_keystore()
+    store.refresh()  # sign with the key made current by `flask keys rotate`, in any process
+    key = store.current_key("EdDSA")
     return linked_data.add_proof(document, key.private_key, issuers.verification_method(issuer, key.kid))
 
 

@@ -107,6 +107,7 @@ def verification_method(issuer: Issuer, kid: str) -> str:
 
 def did_document(issuer: Issuer) -> dict:
     """The issuer's DID document: every Ed25519 key (current first) as a Multikey assertion method."""
+    get_keystore().refresh()  # a rotation by the CLI is published at once, by every process
     methods = [
         {"id": verification_method(issuer, key.kid), "type": "Multikey", "controller": issuer.id,
          "publicKeyMultibase": multikey_of(key.public_key)}
