@@ -187,6 +187,37 @@ def test_a_tampered_credential_fails_and_openbadgeslib_agrees(app, db, client, c
         documents.verify_credential_proof(forged_key)
 
 
+def test_openbadgeslib_resolves_our_did_web_and_reads_the_status_list(app, db, client, course):
+    """An independent verifier resolving the issuer's key from its DID document and reading the status list
+    (its `download` answered by the test client: https://certs.example.org is never reached). openbadgeslib
+    verifies only JWT status lists, so the list's own Data Integrity proof is left to verifier-core."""
+    from openbadgeslib.ob3.ldp import OB3LdpVerifier
+    from openbadgeslib.ob3.verifier import OB3VerificationError
+
+    fetched = []
+
+    def download(url, *args, **kwargs):
+        assert url.startswith("https://certs.example.org/")
+        fetched.append(url)
+        response = client.get(url.removeprefix("https://certs.example.org"))
+        assert response.status_code == 200
+        return response.data
+
+    org = factories.make_org("Riverside")
+    valid = issue(factories.make_user(org=org), course)
+    revoked = issue(factories.make_user(org=org), course)
+    db.session.commit()
+    credentials = [client.get(f"/certificates/{c.number}/credential.json").get_json() for c in (valid, revoked)]
+    lifecycle.revoke_certificate(revoked, "Issued in error")
+    db.session.commit()
+
+    OB3LdpVerifier().verify(credentials[0], check_status=True, download=download, verify_status_list=False)
+    assert f"https://certs.example.org/orgs/{org.id}/did.json" in fetched
+    assert f"https://certs.example.org/orgs/{org.id}/status/1" in fetched
+    with pytest.raises(OB3VerificationError, match="'revocation' is set at index"):
+        OB3LdpVerifier().verify(credentials[1], check_status=True, download=download, verify_status_list=False)
+
+
 def test_the_credential_with_its_proof_passes_the_ob3_json_schema(app, db, client, course):
     validator = ob3_validator()
     certificate = issue(factories.make_user(org=factories.make_org("Riverside")), course)
