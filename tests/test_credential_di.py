@@ -339,6 +339,11 @@ def test_verify_page_checks_an_uploaded_credential_file(app, db, client, course)
     assert "verdict-not-genuine" in page and "signature is not valid" in page
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
     assert "no Data Integrity proof" in upload_credential(client, json.dumps(unsigned)).get_data(as_text=True)
+    for method in ("did:web:certs.example.org:orgs:99999999999999999999#k", "did:web:certs.example.org:orgs:²#k"):
+        odd_key = copy.deepcopy(credential)
+        odd_key["proof"][0]["verificationMethod"] = method
+        page = upload_credential(client, json.dumps(odd_key))
+        assert page.status_code == 200 and "does not know" in page.get_data(as_text=True)
 
     # Bad input is a clear 4xx, never a 500.
     assert upload_credential(client, "not json at all").status_code == 400

@@ -35,6 +35,7 @@ from lms.certificates.credential import OB3_CONTEXT, VC2_CONTEXT, status_list_ur
 from lms.certificates.linked_data import multikey_of
 from lms.certificates.settings import base_url, get_keystore
 from lms.extensions import db
+from lms.inputs import MAX_INT
 from lms.models import Certificate, Organization
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
@@ -147,9 +148,10 @@ def our_key(method: str) -> ed25519.Ed25519PublicKey | None:
     program = did_web(base)
     if did != program:
         prefix = f"{program}:orgs:"
-        if not did.startswith(prefix) or not did[len(prefix):].isdigit():
+        number = did[len(prefix):] if did.startswith(prefix) else ""
+        if not (number.isascii() and number.isdigit() and int(number) <= MAX_INT):
             return None
-        if issuing_organization(int(did[len(prefix):])) is None:
+        if issuing_organization(int(number)) is None:
             return None
     store = get_keystore()
     key = next((k for k in store.keys() if k.kid == kid and k.alg == "EdDSA"), None)
