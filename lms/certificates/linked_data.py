@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,9 @@ CONTEXTS: dict[str, dict] = {
 }
 ED25519_MULTICODEC = b"\xed\x01"  # the multicodec prefix of an Ed25519 public key
 BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+# pyld keeps processed contexts in one module-level LRU cache (cachetools, not thread-safe): one
+# canonicalization at a time per process (about 30 ms for a credential).
+_CANONICALIZE_LOCK = threading.Lock()
 
 
 class ProofError(ValueError):
@@ -119,8 +123,9 @@ def document_loader(url: str, options: dict | None = None) -> dict:
 
 def canonicalize(document: dict) -> str:
     """The document's RDFC-1.0 canonical N-Quads."""
-    return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                       "documentLoader": document_loader})
+    with _CANONICALIZE_LOCK:
+        return jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                           "documentLoader": document_loader})
 
 
 def _hash_data(document: dict, proof_options: dict) -> bytes:
