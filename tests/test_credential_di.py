@@ -350,3 +350,19 @@ def test_verify_page_checks_an_uploaded_credential_file(app, db, client, course)
     assert upload_credential(client, "[1, 2]").status_code == 400
     assert upload_credential(client, "{" * 100_000).status_code == 413
     assert client.post("/verify/credential", data={}).status_code == 400
+
+
+def test_a_name_correction_keeps_the_issuer_after_the_holder_moved(app, db, client, course):
+    first, second = factories.make_org("First Org"), factories.make_org("Second Org")
+    trainee = factories.make_user(org=first, name="Dana Whitfeld")
+    certificate = issue(trainee, course)
+    trainee.organization = second
+    db.session.commit()
+    replacement = lifecycle.correct_holder_name(certificate, "Dana Whitfield", actor=trainee)
+    db.session.commit()
+    assert replacement.issuer_organization_id == first.id and replacement.issuer_name == "First Org"
+    credential = client.get(f"/certificates/{replacement.number}/credential.json").get_json()
+    assert credential["issuer"]["id"] == f"did:web:certs.example.org:orgs:{first.id}"
+    # The original, revoked by the correction, shows in its own issuer's status list.
+    encoded = client.get(f"/orgs/{first.id}/status/1").get_json()["credentialSubject"]["encodedList"]
+    assert is_revoked_in_status_list(encoded, certificate.status_list_index)
