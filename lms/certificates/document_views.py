@@ -23,10 +23,8 @@ def _public(response: Response, cache_control: str = "no-cache") -> Response:
     return response
 
 
-def _public_json(payload, mimetype: str = "application/json", *, compact: bool = False) -> Response:
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if compact else \
-        json.dumps(payload, indent=2, ensure_ascii=False)
-    return _public(Response(text, mimetype=mimetype))
+def _public_json(payload, mimetype: str = "application/json") -> Response:
+    return _public(Response(json.dumps(payload, indent=2, ensure_ascii=False), mimetype=mimetype))
 
 
 def _organization_issuer_or_404(organization_id: int) -> issuers.Issuer:
@@ -124,18 +122,20 @@ def organization_issuer(organization_id: int):
     return _public_json(documents.issuer_profile(_organization_issuer_or_404(organization_id)), "application/ld+json")
 
 
-# DID documents: compact (the DCC's resolver reads at most 8 KB), cached briefly like the JWKS.
+def _did_document(issuer: issuers.Issuer) -> Response:
+    """Compact (the DCC's resolver reads at most 8 KB), cached briefly like the JWKS."""
+    response = Response(issuers.did_document_json(issuer), mimetype="application/did+ld+json")
+    return _public(response, cache_control="public, max-age=300")
+
+
 @bp.get("/.well-known/did.json")
 @bp.get("/did.json")  # where did:web looks when the base URL has a path (did:web:host:path)
 @public
 def did_document():
-    return _public(_public_json(issuers.did_document(issuers.program_issuer()), "application/did+ld+json",
-                                compact=True), cache_control="public, max-age=300")
+    return _did_document(issuers.program_issuer())
 
 
 @bp.get("/orgs/<int:organization_id>/did.json")
 @public
 def organization_did_document(organization_id: int):
-    document = issuers.did_document(_organization_issuer_or_404(organization_id))
-    return _public(_public_json(document, "application/did+ld+json", compact=True),
-                   cache_control="public, max-age=300")
+    return _did_document(_organization_issuer_or_404(organization_id))

@@ -24,6 +24,7 @@ about 300 bytes, so some 25 rotations fit.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -39,6 +40,7 @@ from lms.inputs import MAX_INT
 from lms.models import Certificate, Organization
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+DID_DOCUMENT_WARN_BYTES = 7 * 1024  # the DCC's did:web resolver refuses documents over 8 KB
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,15 @@ def did_document(issuer: Issuer) -> dict:
         "verificationMethod": methods,
         "assertionMethod": [method["id"] for method in methods],
     }
+
+
+def did_document_json(issuer: Issuer) -> str:
+    """The DID document as served: compact JSON."""
+    return json.dumps(did_document(issuer), ensure_ascii=False, separators=(",", ":"))
+
+
+def did_document_size(issuer: Issuer) -> int:
+    return len(did_document_json(issuer).encode("utf-8"))
 
 
 def profile(issuer: Issuer) -> dict:
