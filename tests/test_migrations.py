@@ -56,7 +56,7 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
     from datetime import date
     from pathlib import Path
 
-    from lms.models import Certificate, IssuedPdf
+    from lms.models import Certificate, IssuedPdf, Organization, utcnow
     from tests import factories
 
     url = f"sqlite:///{tmp_path / 'backfill.sqlite3'}" if TEST_DATABASE_URL.startswith("sqlite") else TEST_DATABASE_URL
@@ -73,19 +73,24 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
         stored = Path(app.config["DATA_DIR"]) / "certificates" / "PSS-OLD-0001.pdf"
         stored.parent.mkdir(parents=True)
         stored.write_bytes(b"%PDF-1.7\n% rendered before hashes were kept\n")
-        certificate = Certificate(number="PSS-OLD-0001", user_id=user.id, course_id=version.course_id,
-                                  course_version_id=version.id, holder_name=user.name, course_title=version.title,
-                                  course_version_label=version.version, hours=40, issuer_name="Riverside",
-                                  issued_on=date(2026, 2, 1), expires_on=date(2028, 2, 1), status_list_index=1,
-                                  pdf_path="certificates/PSS-OLD-0001.pdf")
-        db.session.add(certificate)
+        riverside = db.session.execute(sa.insert(Organization.__table__).values(
+            name="Riverside", created_at=utcnow()).returning(Organization.__table__.c.id)).scalar_one()
+        # A Core insert of the columns that existed then (the model has gained some since).
+        certificate_id = db.session.execute(sa.insert(Certificate.__table__).values(
+            number="PSS-OLD-0001", user_id=user.id, course_id=version.course_id, course_version_id=version.id,
+            generation=1, holder_name=user.name, course_title=version.title, course_version_label=version.version,
+            hours=40, competencies=[], issuer_name="Riverside", issued_on=date(2026, 2, 1),
+            expires_on=date(2028, 2, 1), status_list_index=1, reason="completion",
+            pdf_path="certificates/PSS-OLD-0001.pdf", created_at=utcnow(),
+        ).returning(Certificate.__table__.c.id)).scalar_one()
         db.session.commit()
-        certificate_id = certificate.id
         db.session.remove()
         upgrade()
         [row] = db.session.scalars(sa.select(IssuedPdf)).all()
         assert row.certificate_id == certificate_id
         assert row.sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
+        # h18di_0001 links the certificate to the organization it names (its issuer DID from now on).
+        assert db.session.get(Certificate, certificate_id).issuer_organization_id == riverside
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()

@@ -325,7 +325,8 @@ def test_the_issuer_profile_passes_the_open_badges_schema(client, app):
     validator = schema_validator("profile.json")
     profile = client.get("/issuer").get_json(force=True)
     assert [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(profile)] == []
-    assert profile["id"] == "http://localhost/issuer" and profile["name"] == app.config["LMS_PROGRAM_NAME"]
+    # The program's did:web identifier (issue 18): the id its credentials' proofs resolve.
+    assert profile["id"] == "did:web:localhost" and profile["name"] == app.config["LMS_PROGRAM_NAME"]
 
 
 def test_the_credential_jwt_verifies_with_pyjwt_against_the_published_jwks(client, issued, tmp_path):

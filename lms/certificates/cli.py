@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from lms.certificates import documents, lifecycle, records, settings
+from lms.certificates import documents, issuers, lifecycle, records, settings
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -74,12 +74,16 @@ def render_missing_command():
 
 @keys_cli.command("rotate")
 def rotate_command():
-    """Add a new RSA and Ed25519 signing key; old public keys stay published."""
+    """Add a new RSA and Ed25519 signing key; old public keys stay published (JWKS and DID documents)."""
     store = settings.get_keystore()
     new = store.rotate()
     for alg, kid in sorted(new.items()):
         click.echo(f"New {alg} key: {kid}")
-    click.echo(f"{len(store.jwks()['keys'])} public keys published at /.well-known/jwks.json.")
+    click.echo(f"{len(store.jwks()['keys'])} public keys published at /.well-known/jwks.json; the Ed25519 keys "
+               "also in every issuer's did.json, so credentials signed before still verify.")
+    size = issuers.did_document_size(issuers.program_issuer())
+    if size > issuers.DID_DOCUMENT_WARN_BYTES:
+        click.echo(f"Warning: the DID documents are {size:,} bytes; the DCC's wallets read at most 8,192.", err=True)
 
 
 @keys_cli.command("list")

@@ -5,10 +5,14 @@ signed results. URLs are built from ``base_url`` (the public address of the
 site, e.g. ``https://training.example.org``):
 
 * credential:       ``{base}/certificates/{number}/credential.json``
-* issuer profile:   ``{base}/issuer``
+* issuer:           ``facts.issuer_id`` (the app passes a did:web, see ``lms.certificates.issuers``);
+                    by default ``{base}/issuer``
 * achievement:      ``{base}/courses/{slug}/v/{version}``
 * competency:       ``{base}/courses/{slug}#competency-{id}``
-* status list:      ``{base}/certificates/status/1``
+* status list:      ``facts.status_list_url``, by default ``{base}/certificates/status/1``
+
+Besides the VC-JWT below, the app embeds a Data Integrity proof in the JSON
+credential (``lms.certificates.linked_data``).
 
 A credential is secured as a VC-JWT (Open Badges 3.0, section 8.2): the JWT
 payload is the credential itself plus the registered claims ``iss``
@@ -77,6 +81,9 @@ class CertificateFacts:
     # ``urn:uuid:`` derived from the certificate's URL, which identifies the
     # holder of this certificate without revealing anything else.
     subject_id: str | None = None
+    # The issuer's identifier (a did:web) and status list; None: ``{base}/issuer`` and the program's list.
+    issuer_id: str | None = None
+    status_list_url: str | None = None
 
 
 def _base(url: str) -> str:
@@ -159,14 +166,14 @@ def build_credential(facts: CertificateFacts) -> dict:
     credential_id = credential_url(base, facts.number)
     subject_id = facts.subject_id or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, credential_id + '#subject')}"
     issuer = {
-        "id": f"{base}/issuer",
+        "id": facts.issuer_id or f"{base}/issuer",
         "type": ["Profile"],
         "name": facts.issuer_name,
         "url": f"{base}/",
     }
     hours = format_hours(facts.hours)
     achievement = _achievement_of(facts, base, issuer)
-    status_url = status_list_url(base)
+    status_url = facts.status_list_url or status_list_url(base)
     return {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
         "id": credential_id,
@@ -296,23 +303,27 @@ def build_status_list_credential(
     *,
     valid_from: datetime | None = None,
     list_id: int = 1,
+    issuer_id: str | None = None,
+    url: str | None = None,
 ) -> dict:
-    """The ``BitstringStatusListCredential`` (revocation) at ``{base}/certificates/status/1``.
+    """The ``BitstringStatusListCredential`` (revocation) at ``url`` (default ``{base}/certificates/status/1``),
+    issued by ``issuer_id`` (default ``{base}/issuer``).
 
     ``keystore`` is accepted for symmetry with :func:`status_list_jwt` but not
-    needed: this returns the unsigned JSON; sign it with :func:`status_list_jwt`.
+    needed: this returns the unsigned JSON; sign it with :func:`status_list_jwt`
+    or embed a Data Integrity proof (:mod:`lms.certificates.linked_data`).
     """
     del keystore
     if size < STATUS_LIST_SIZE:
         raise ValueError(f"a status list must have at least {STATUS_LIST_SIZE} entries (herd privacy)")
     base = _base(base_url)
-    url = status_list_url(base, list_id)
+    url = url or status_list_url(base, list_id)
     issued = (valid_from or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return {
         "@context": [VC2_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": f"{base}/issuer",
+        "issuer": issuer_id or f"{base}/issuer",
         "validFrom": issued.isoformat().replace("+00:00", "Z"),
         "credentialSubject": {
             "id": f"{url}#list",

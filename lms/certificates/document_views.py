@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, jsonify, redirect, request, url_
 
 from lms.api.limits import lookup_limit
 from lms.auth.permissions import public
-from lms.certificates import documents
+from lms.certificates import documents, issuers
 from lms.certificates.blueprint import bp, certificate_or_404
 from lms.certificates.settings import get_keystore
 from lms.downloads import send_stored
@@ -25,6 +25,13 @@ def _public(response: Response, cache_control: str = "no-cache") -> Response:
 
 def _public_json(payload, mimetype: str = "application/json") -> Response:
     return _public(Response(json.dumps(payload, indent=2, ensure_ascii=False), mimetype=mimetype))
+
+
+def _organization_issuer_or_404(organization_id: int) -> issuers.Issuer:
+    organization = issuers.issuing_organization(organization_id)
+    if organization is None:
+        abort(404)
+    return issuers.organization_issuer(organization)
 
 
 def _render_on_request(certificate) -> None:
@@ -59,7 +66,7 @@ def pdf(number: str):
 @lookup_limit()
 def credential_json(number: str):
     certificate = certificate_or_404(number)
-    return _public_json(documents.credential_for(certificate), "application/ld+json")
+    return _public_json(documents.credential_with_proof(certificate), "application/ld+json")
 
 
 @bp.get("/certificates/<number>/credential.jwt")
@@ -70,19 +77,30 @@ def credential_jwt(number: str):
     return _public(Response(documents.signed_credential(certificate), mimetype="application/vc+jwt"))
 
 
+def _status_list(issuer: issuers.Issuer) -> Response:
+    """The status list as a credential with a Data Integrity proof, or as a VC-JWT when asked for one."""
+    preferred = request.accept_mimetypes.best_match(["application/json", "application/ld+json", *sorted(JWT_TYPES)])
+    if preferred in JWT_TYPES:
+        return _public(Response(documents.signed_status_list(issuer), mimetype="application/vc+jwt"))
+    return _public_json(documents.status_list_with_proof(issuer), "application/ld+json")
+
+
 @bp.get("/certificates/status/1")
 @public
 def status_list():
-    preferred = request.accept_mimetypes.best_match(["application/json", "application/ld+json", *sorted(JWT_TYPES)])
-    if preferred in JWT_TYPES:
-        return status_list_jwt()
-    return _public_json(documents.status_list_credential(), "application/ld+json")
+    return _status_list(issuers.program_issuer())
 
 
 @bp.get("/certificates/status/1.jwt")
 @public
 def status_list_jwt():
     return _public(Response(documents.signed_status_list(), mimetype="application/vc+jwt"))
+
+
+@bp.get("/orgs/<int:organization_id>/status/1")
+@public
+def organization_status_list(organization_id: int):
+    return _status_list(_organization_issuer_or_404(organization_id))
 
 
 @bp.get("/.well-known/jwks.json")
@@ -94,4 +112,30 @@ def jwks():
 @bp.get("/issuer")
 @public
 def issuer():
+    """The program's issuer profile (certificates that no organization issued)."""
     return _public_json(documents.issuer_profile(), "application/ld+json")
+
+
+@bp.get("/orgs/<int:organization_id>/issuer")
+@public
+def organization_issuer(organization_id: int):
+    return _public_json(documents.issuer_profile(_organization_issuer_or_404(organization_id)), "application/ld+json")
+
+
+def _did_document(issuer: issuers.Issuer) -> Response:
+    """Compact (the DCC's resolver reads at most 8 KB), cached briefly like the JWKS."""
+    response = Response(issuers.did_document_json(issuer), mimetype="application/did+ld+json")
+    return _public(response, cache_control="public, max-age=300")
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")  # where did:web looks when the base URL has a path (did:web:host:path)
+@public
+def did_document():
+    return _did_document(issuers.program_issuer())
+
+
+@bp.get("/orgs/<int:organization_id>/did.json")
+@public
+def organization_did_document(organization_id: int):
+    return _did_document(_organization_issuer_or_404(organization_id))

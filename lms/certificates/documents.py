@@ -15,9 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lms import jobs
+from lms.certificates import issuers, linked_data
 from lms.certificates.credential import (
-    OB3_CONTEXT,
-    VC2_CONTEXT,
     CertificateFacts,
     build_credential,
     build_status_list_credential,
@@ -49,6 +48,7 @@ def criteria_narrative(certificate: Certificate) -> str:
 
 
 def certificate_facts(certificate: Certificate) -> CertificateFacts:
+    issuer = issuers.issuer_for(certificate)
     return CertificateFacts(
         number=certificate.number,
         holder_name=certificate.holder_name,
@@ -58,7 +58,9 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         course_description=" ".join((certificate.course_version.description or certificate.course_title).split()),
         hours=certificate.hours,
         competencies=tuple((c.get("id", ""), c.get("title", "")) for c in certificate.competencies or []),
-        issuer_name=certificate.issuer_name,
+        issuer_name=issuer.name,
+        issuer_id=issuer.id,
+        status_list_url=issuer.status_list_url,
         issued_on=certificate.issued_on,
         expires_on=certificate.expires_on,
         status_list_index=certificate.status_list_index,
@@ -77,29 +79,44 @@ def signed_credential(certificate: Certificate) -> str:
     return credential_jwt(credential_for(certificate), get_keystore())
 
 
-def status_list_credential() -> dict:
-    revoked = db.session.scalars(sa.select(Certificate.status_list_index).where(Certificate.revoked_at.is_not(None)))
-    return build_status_list_credential(list(revoked), base_url())
+def with_proof(document: dict, issuer: issuers.Issuer) -> dict:
+    """`document` with an embedded `eddsa-rdfc-2022` Data Integrity proof by the issuer's current Ed25519 key."""
+    store = get_keystore()
+    store.refresh()  # sign with the key made current by `flask keys rotate`, in any process
+    key = store.current_key("EdDSA")
+    return linked_data.add_proof(document, key.private_key, issuers.verification_method(issuer, key.kid))
 
 
-def signed_status_list() -> str:
-    return status_list_jwt(status_list_credential(), get_keystore())
+def credential_with_proof(certificate: Certificate) -> dict:
+    """The credential with its Data Integrity proof (what wallets hold and verifiers such as the DCC's check)."""
+    return with_proof(credential_for(certificate), issuers.issuer_for(certificate))
 
 
-def issuer_profile() -> dict:
-    """The Open Badges 3.0 issuer Profile that credentials point to (`issuer.id`)."""
-    base = base_url()
-    return {
-        "@context": [VC2_CONTEXT, OB3_CONTEXT],
-        "id": f"{base}/issuer",
-        "type": ["Profile"],
-        "name": current_app.config["LMS_PROGRAM_NAME"],
-        "url": f"{base}/",
-        "description": (
-            "Issues certificates to mental-health peer support specialists who complete its training, "
-            "on its own behalf and on behalf of partner organizations named on each certificate."
-        ),
-    }
+def verify_credential_proof(document: dict) -> dict:
+    """The proof of a credential signed by one of our issuers with any of our keys, current or earlier.
+    Raises `linked_data.ProofError`."""
+    return linked_data.verify_proof(document, issuers.our_key)
+
+
+def status_list_credential(issuer: issuers.Issuer | None = None) -> dict:
+    """The issuer's Bitstring status list credential (unsigned): one bit per certificate, set when revoked."""
+    issuer = issuer or issuers.program_issuer()
+    return build_status_list_credential(issuers.revoked_indices(issuer), base_url(), issuer_id=issuer.id,
+                                        url=issuer.status_list_url)
+
+
+def status_list_with_proof(issuer: issuers.Issuer | None = None) -> dict:
+    issuer = issuer or issuers.program_issuer()
+    return with_proof(status_list_credential(issuer), issuer)
+
+
+def signed_status_list(issuer: issuers.Issuer | None = None) -> str:
+    return status_list_jwt(status_list_credential(issuer), get_keystore())
+
+
+def issuer_profile(issuer: issuers.Issuer | None = None) -> dict:
+    """The Open Badges 3.0 issuer Profile (the program's by default)."""
+    return issuers.profile(issuer or issuers.program_issuer())
 
 
 # -- the PDF ------------------------------------------------------------------------------------

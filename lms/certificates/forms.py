@@ -27,6 +27,15 @@ class VerifyPdfForm(Form):
     submit = SubmitField(_l("Check this PDF"))
 
 
+class VerifyCredentialForm(Form):
+    credential = FileField(
+        _l("Credential file"),
+        validators=[FileRequired(_l("Choose the credential file (JSON, as a wallet exports it)."))],
+        description=_l("The Open Badges credential from a digital wallet (.json) or its .jwt. It is not kept."),
+    )
+    submit = SubmitField(_l("Check this credential"))
+
+
 class VerifyCsvForm(Form):
     csv = FileField(
         _l("CSV file of certificate numbers"),

@@ -78,6 +78,17 @@ def issuer_name_for(user: User | None) -> str:
     return current_app.config["LMS_PROGRAM_NAME"]
 
 
+def issuing_organization_id(user: User | None, issuer_name: str | None, previous: Certificate | None) -> int | None:
+    """The organization that issues a new certificate: the previous one's when it keeps that issuer's name,
+    else the holder's organization (unless another issuer was named); None: the program itself."""
+    if previous is not None and issuer_name == previous.issuer_name:
+        return previous.issuer_organization_id
+    organization = user.organization if user is not None else None
+    if organization is not None and issuer_name in (None, organization.name):
+        return organization.id
+    return None
+
+
 def _next_status_index() -> int:
     highest = db.session.scalar(sa.select(sa.func.max(Certificate.status_list_index)))
     index = 0 if highest is None else highest + 1
@@ -126,6 +137,7 @@ def _new_row(user: User, version: CourseVersion, *, generation: int, reason: str
             for c in (version.competencies or [])
         ],
         issuer_name=issuer_name or issuer_name_for(user),
+        issuer_organization_id=issuing_organization_id(user, issuer_name, previous),
         issued_on=issued_on,
         expires_on=expires_on,
         previous_id=previous.id if previous is not None else None,

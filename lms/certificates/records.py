@@ -64,8 +64,9 @@ def canonical_number(text: str) -> str | None:
 
 
 def with_relations(query):
-    """`query` loading what every certificate page shows (course, course version) up front."""
-    return query.options(so.selectinload(Certificate.course), so.selectinload(Certificate.course_version))
+    """`query` loading what every certificate page shows (course, course version, issuing organization) up front."""
+    return query.options(so.selectinload(Certificate.course), so.selectinload(Certificate.course_version),
+                         so.selectinload(Certificate.issuer_organization))
 
 
 def get_certificate(number: str) -> Certificate | None:

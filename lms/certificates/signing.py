@@ -119,6 +119,7 @@ class KeyStore:
         self._keys: dict[str, SigningKey] = {}
         self._current: dict[str, str] = {}
         self._loaded = False
+        self._manifest_mtime: float | None = None
 
     # -- files -----------------------------------------------------------------
 
@@ -135,17 +136,26 @@ class KeyStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _mtime(self) -> float | None:
+        try:
+            return (self.directory / MANIFEST).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def _read_manifest(self) -> dict | None:
+        mtime = self._mtime()
         try:
             text = (self.directory / MANIFEST).read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        self._manifest_mtime = mtime
         return json.loads(text)
 
     def _write_manifest(self, manifest: dict) -> None:
         tmp = self.directory / f".{MANIFEST}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, self.directory / MANIFEST)
+        self._manifest_mtime = self._mtime()
 
     @staticmethod
     def _write_private(path: Path, data: bytes) -> None:
@@ -233,6 +243,12 @@ class KeyStore:
             else:
                 self._load_manifest(manifest)
 
+    def refresh(self) -> None:
+        """Reload if the manifest changed since it was read (`flask keys rotate` runs in another process):
+        one stat() when nothing changed."""
+        if not self._loaded or self._mtime() != self._manifest_mtime:
+            self.reload()
+
     # -- public API -------------------------------------------------------------
 
     def rotate(self) -> dict[str, str]:
@@ -256,6 +272,10 @@ class KeyStore:
             raise ValueError(f"unsupported algorithm {alg!r}; use one of {ALGORITHMS}")
         return self._current[alg]
 
+    def current_key(self, alg: str = "EdDSA") -> SigningKey:
+        """The current key for ``alg`` (with its private key: for signing Data Integrity proofs)."""
+        return self._keys[self.current_kid(alg)]
+
     def keys(self) -> list[SigningKey]:
         """All keys, current ones first."""
         self._ensure()
@@ -266,6 +286,10 @@ class KeyStore:
     def public_jwk(self, kid: str) -> dict:
         self._ensure()
         return dict(self._keys[kid].public_jwk)
+
+    def public_key_of(self, kid: str) -> Any:
+        self._ensure()
+        return self._keys[kid].public_key
 
     def jwks(self) -> dict:
         """The JSON Web Key Set of every public key (for ``/.well-known/jwks.json``)."""

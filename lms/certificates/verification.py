@@ -3,6 +3,7 @@ against the files we issued, the bulk CSV in and out, and the lookup log."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -10,13 +11,14 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from lms.certificates import verification_log
-from lms.certificates.credential import format_hours
+from lms.certificates import documents, linked_data, verification_log
+from lms.certificates.credential import credential_number, format_hours, verify_credential_jwt
 from lms.certificates.documents import pdf_sha256, record_issued_pdf
 from lms.certificates.numbers import suggest_corrections
 from lms.certificates.pdf_verify import MAX_PDF_BYTES, PdfCheck, StatedFacts, inspect_pdf, stated_facts
 from lms.certificates.records import canonical_number, certificates_by_number, status_of, with_relations
 from lms.certificates.settings import clean_text, data_dir, get_keystore, number_prefix, today, verification_url
+from lms.certificates.signing import VerificationError
 from lms.csv_export import to_csv
 from lms.csv_import import read_csv
 from lms.errors import InvalidInput, InvalidUpload, TooLarge
@@ -25,6 +27,8 @@ from lms.models import Certificate, CertificateStatus, IssuedPdf, utcnow
 
 MAX_BULK_NUMBERS = 1000
 MAX_CSV_BYTES = 1024 * 1024
+MAX_CREDENTIAL_BYTES = 64 * 1024  # ours are about 3 KB
+PROOF_FIELDS = {"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "proofValue"}
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,90 @@ def verify_pdf(data: bytes) -> PdfVerification:
     if _backfill_issued_pdf(certificate) == digest:
         return PdfVerification(True, check, certificate, status_of(certificate))
     return PdfVerification(False, check, certificate, status_of(certificate), stated_facts(check.credential))
+
+
+# -- an uploaded credential (from a wallet) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialVerification:
+    """The answer to "is this credential file one we signed, and what is its certificate's status today?"."""
+
+    signed: bool
+    reason: str
+    certificate: Certificate | None = None
+    status: CertificateStatus | None = None
+    facts: StatedFacts | None = None
+
+    @property
+    def number(self) -> str | None:
+        return self.certificate.number if self.certificate is not None else None
+
+    @property
+    def outcome(self) -> str:
+        """"valid", "expired" or "revoked" for a credential we signed; otherwise "not-genuine"."""
+        return str(self.status) if self.signed and self.certificate is not None else "not-genuine"
+
+
+def read_credential_upload(stream) -> dict | str:
+    """An uploaded credential: its JSON (with a Data Integrity proof) or a VC-JWT; refused when larger than
+    any credential we issue, or neither."""
+    data = stream.read(MAX_CREDENTIAL_BYTES + 1)
+    if len(data) > MAX_CREDENTIAL_BYTES:
+        raise TooLarge(_("The file is larger than any credential we issue."), field="credential")
+    try:
+        text = data.decode("utf-8").strip()
+        if text.startswith("ey") and text.count(".") == 2 and " " not in text:
+            return text
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        document = None
+    if not isinstance(document, dict):
+        raise InvalidUpload(_("This is not a credential file: choose the credential's JSON file (or its .jwt)."),
+                            field="credential")
+    return document
+
+
+def _not_genuine(reason: str) -> CredentialVerification:
+    return CredentialVerification(False, reason)
+
+
+def verify_credential_file(document: dict | str) -> CredentialVerification:
+    """Whether an uploaded credential is one we signed (with any of our keys, before or after a rotation),
+    and its certificate's status today.
+
+    A JSON credential must be, apart from its proof, the credential we issue for the certificate its `id`
+    names; the proof is then checked over our own copy. So an untrusted document is never canonicalized
+    (crafted JSON-LD can make RDF canonicalization take exponential time), and a changed one is refused.
+    """
+    if isinstance(document, str):
+        try:
+            credential = verify_credential_jwt(document, get_keystore(), check_times=False)
+        except VerificationError as error:
+            return _not_genuine(_("The credential's signature is not valid: %(error)s.", error=str(error)))
+        number = credential_number(credential)
+        certificate = _certificate_where(Certificate.number == number) if number else None
+        if certificate is None:
+            return _not_genuine(_("The signature is ours, but no certificate with this number exists."))
+        return CredentialVerification(True, "", certificate, status_of(certificate), stated_facts(credential))
+    proofs = document.get("proof")
+    proof = proofs[0] if isinstance(proofs, list) and len(proofs) == 1 else proofs
+    if not (isinstance(proof, dict) and set(proof) <= PROOF_FIELDS
+            and all(isinstance(value, str) and len(value) <= 1000 for value in proof.values())):
+        return _not_genuine(_("The file carries no Data Integrity proof of ours."))
+    number = credential_number(document)
+    certificate = _certificate_where(Certificate.number == number) if number else None
+    if certificate is None:
+        return _not_genuine(_("No certificate with the number this credential names exists."))
+    ours = documents.credential_for(certificate)
+    if {key: value for key, value in document.items() if key != "proof"} != ours:
+        return _not_genuine(_("This credential has been changed: it is not the credential we issued for "
+                              "certificate %(number)s.", number=certificate.number))
+    try:
+        documents.verify_credential_proof({**ours, "proof": [proof]})
+    except linked_data.ProofError as error:
+        return _not_genuine(_("The credential's signature is not valid: %(error)s.", error=str(error)))
+    return CredentialVerification(True, "", certificate, status_of(certificate), stated_facts(ours))
 
 
 # -- the bulk CSV -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from lms.api.limits import lookup_limit
 from lms.auth.permissions import public
 from lms.certificates import records, verification
 from lms.certificates.blueprint import bp
-from lms.certificates.forms import ActionForm, VerifyCsvForm, VerifyNumberForm, VerifyPdfForm
+from lms.certificates.forms import ActionForm, VerifyCredentialForm, VerifyCsvForm, VerifyNumberForm, VerifyPdfForm
 from lms.certificates.settings import today
 from lms.downloads import send_generated
 from lms.errors import DomainError
@@ -18,6 +18,7 @@ def _verify_page(status: int = 200, **context):
     context.setdefault("number_form", VerifyNumberForm(formdata=None))
     context.setdefault("pdf_form", VerifyPdfForm(formdata=None))
     context.setdefault("csv_form", VerifyCsvForm(formdata=None))
+    context.setdefault("credential_form", VerifyCredentialForm(formdata=None))
     return render_template("certificates/verify.html", **context), status
 
 
@@ -60,6 +61,27 @@ def verify_pdf():
                                 method="pdf", ip=request.remote_addr)
     db.session.commit()
     return _verify_page(200, pdf_form=VerifyPdfForm(formdata=None), pdf_result=result)
+
+
+@bp.post("/verify/credential")
+@public
+@lookup_limit()
+@limiter.limit("30 per minute")
+def verify_credential():
+    """A credential file from a wallet: signed by us (with any of our keys, before or after a rotation)?"""
+    form = VerifyCredentialForm()
+    if not form.validate_on_submit():
+        return _verify_page(400, credential_form=form)
+    try:
+        document = verification.read_credential_upload(form.credential.data.stream)
+    except DomainError as error:
+        show_refusal(form, error, "credential")
+        return _verify_page(error.status_code, credential_form=form)
+    result = verification.verify_credential_file(document)
+    verification.record_lookups([(result.number or "(credential)", result.certificate is not None)],
+                                method="credential", ip=request.remote_addr)
+    db.session.commit()
+    return _verify_page(200, credential_result=result)
 
 
 def _numbers_to_check(form: VerifyCsvForm) -> list[str] | None:

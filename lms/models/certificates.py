@@ -12,6 +12,7 @@ from lms.models.base import Base, utcnow
 
 if TYPE_CHECKING:
     from lms.models.learning import Course, CourseVersion
+    from lms.models.orgs import Organization
     from lms.models.users import User
 
 
@@ -58,6 +59,10 @@ class Certificate(Base):
     hours: so.Mapped[float]
     competencies: so.Mapped[list] = so.mapped_column(default=list)
     issuer_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # The organization that issued it (its own issuer DID and profile); None: the program itself.
+    issuer_organization_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
     issued_on: so.Mapped[date]
     expires_on: so.Mapped[date]
     revoked_at: so.Mapped[datetime | None]
@@ -75,6 +80,7 @@ class Certificate(Base):
     course: so.Mapped["Course"] = so.relationship()
     course_version: so.Mapped["CourseVersion"] = so.relationship()
     previous: so.Mapped["Certificate | None"] = so.relationship(remote_side=[id])
+    issuer_organization: so.Mapped["Organization | None"] = so.relationship()
 
 
 class IssuedPdf(Base):
