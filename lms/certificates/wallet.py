@@ -132,8 +132,9 @@ def _is_presentation(value) -> bool:
 
 
 def credential_document(certificate: Certificate) -> dict:
-    """The credential a wallet receives (and the holder downloads): the certificate's JSON credential."""
-    return documents.credential_for(certificate)
+    """The credential a wallet receives (and the holder downloads): the JSON credential with its Data Integrity
+    proof, which wallets and their verifiers check."""
+    return documents.credential_with_proof(certificate)
 
 
 def exchange(token: str, payload) -> dict:
