@@ -101,3 +101,29 @@ def test_the_training_tool_uses_the_train_part_only():
     utts = [*train]
     complex_rows, _y = train_analyzer.head_data(utts, [{}] * len(utts))["complex"]
     assert complex_rows == []
+
+
+def test_evaluate_prints_the_grouped_cv_and_held_figures_against_their_targets(runner, tmp_path):
+    header = (
+        "transcript_id,utterance_id,interlocutor,utterance_text,annotator_id,main_therapist_behaviour,"
+        "question_exists,question_subtype,reflection_exists,reflection_subtype,therapist_input_exists,"
+        "therapist_input_subtype,client_talk_type,mi_quality,topic"
+    )
+    rows = [
+        '0,0,therapist,"What brings you in today?",1,question,True,open,False,n/a,False,n/a,n/a,high,t',
+        '0,1,client,"My sister made me come.",1,n/a,n/a,n/a,n/a,n/a,n/a,n/a,neutral,high,t',
+        '0,2,therapist,"It sounds like coming here was not your idea.",1,reflection,False,n/a,True,complex,False,n/a,'
+        "n/a,high,t",
+    ]
+    path = tmp_path / "annomi.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    result = runner.invoke(args=["roleplay", "evaluate", "--data", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "grouped 5-fold cross-validation by transcript" in out
+    main = {line.split()[0]: line for line in out.splitlines() if "target 0." in line and line.startswith("  ")}
+    assert "met" in main["macro_f1"] and "NOT" not in main["macro_f1"]
+    assert "NOT" not in main["reflection"]
+    held = next(line for line in out.splitlines() if line.startswith("In-domain peer-support replies, held part"))
+    assert "(target 0.85)" in held and "limit statements flagged 0/" in held
+    assert float(held.split("macro-F1 ")[1].split()[0]) >= 0.85
