@@ -323,5 +323,6 @@ def test_shipped_model_stores_its_grouped_cv_figures():
     cv = model["cv_main"]
     assert cv["grouped_by"] == "transcript_id" and cv["folds"] == 5
     assert set(cv["f1"]) == {"question", "reflection", "therapist_input", "other"}
-    assert cv["macro_f1"] >= 0.74  # the figure reported in docs/analyzer.md
+    # Issue 16's targets on unseen transcripts that the shipped model meets (docs/analyzer.md has every figure).
+    assert cv["macro_f1"] >= 0.75 and cv["f1"]["reflection"] >= 0.70
     assert A.reported_accuracy() == cv["macro_f1"]

@@ -265,7 +265,7 @@ def format_main(cv: Mapping | None, on_dev: Mapping | None) -> list[str]:
         if on_dev:
             dev_value = on_dev["macro_f1"] if name == "macro_f1" else on_dev["f1"][name]
             dev = f"  (shipped, on --data: {dev_value:.2f})"
-        lines.append(f"  {name:<16} {value:.2f}{verdict}{dev}")
+        lines.append(f"  {name:<16} {value:.3f}{verdict}{dev}")
     return lines
 
 

@@ -1,9 +1,8 @@
 """Train the reply analyzer's logistic-regression heads on the AnnoMI development split.
 
-Run in a throwaway virtualenv with scikit-learn (it is NOT a runtime dependency of the LMS):
+It needs scikit-learn, which ``requirements-dev.txt`` pins (it is NOT a runtime dependency of the LMS):
 
-    python3 -m venv /tmp/trainvenv && /tmp/trainvenv/bin/pip install scikit-learn
-    python tools/train_analyzer.py PATH/TO/annomi-dev.csv
+    python tools/train_analyzer.py PATH/TO/annomi-dev.csv      # or: make analyzer-model ANNOMI=PATH/TO/annomi-dev.csv
 
 What it does:
 
@@ -14,8 +13,10 @@ What it does:
    training part, an inner grouped CV picks the L2 strength C and each head's probability threshold; the heads are
    then refitted on the training part, plugged into the real ``Analyzer`` (rules included) and scored on the held-out
    transcripts. These pooled held-out predictions give the honest "cross-validated" figures.
+   The train part of the course's peer-support replies (``tests/data/peer_replies.jsonl``, ``split: train``) joins
+   every training part (each reply its own group; never in a test fold); its held part is never read here.
 3. Picks C and thresholds the same way on the whole file, fits the final heads, prunes tiny weights, and writes
-   ``lms/roleplay/analyzer_model.json`` with the weights, the thresholds, the decision settings and the
+   ``lms/roleplay/analyzer/model.json`` with the weights, the thresholds, the decision settings and the
    cross-validated figures (``flask --app lms roleplay evaluate`` prints them next to the baseline).
 
 Against memorising: L2 regularisation with C in {0.03, 0.1, 0.3}; features kept only if they occur in at least
@@ -60,12 +61,34 @@ MIN_GROUPS = 5
 PRUNE = 1e-3
 
 
+IN_DOMAIN = ROOT / "tests" / "data" / "peer_replies.jsonl"
+PEER = "peer-"  # transcript_id prefix of the in-domain replies (each its own group)
+
+
+def load_in_domain(path=IN_DOMAIN, split="train"):
+    """The course's peer-support replies of one part as utterances with AnnoMI-style gold labels. They have no
+    simple/complex code, so they train every head but ``complex``."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for r in rows:
+        if r["split"] != split:
+            continue
+        labels = set(r["labels"])
+        gold = {label for label in ("open_question", "closed_question", "reflection", "advice", "information")
+                if label in labels}
+        if labels & {"open_question", "closed_question"}:
+            gold.add("question")
+        out.append(E.Utterance(transcript_id=f"{PEER}{r['id']}", utterance_id=0, text=r["reply"],
+                               previous=r.get("context"), gold=frozenset(gold), mi_quality="peer"))
+    return out
+
+
 def head_data(utts, feats):
     """(name, row indices, targets) per head."""
     gold = [u.gold for u in utts]
     every = list(range(len(utts)))
     q_rows = [i for i in every if "question" in gold[i]]
-    r_rows = [i for i in every if "reflection" in gold[i]]
+    r_rows = [i for i in every if "reflection" in gold[i] and not str(utts[i].transcript_id).startswith(PEER)]
     return {
         "question": (every, [int("question" in gold[i]) for i in every]),
         "open": (q_rows, [int("open_question" in gold[i]) for i in q_rows]),
@@ -214,6 +237,10 @@ def main(argv=None):
     parser.add_argument(
         "--min-groups", type=int, default=MIN_GROUPS, help="features must occur in this many transcripts"
     )
+    parser.add_argument(
+        "--in-domain", default=str(IN_DOMAIN),
+        help="the course's peer-support replies (JSON lines); their train part joins every training part ('' for none)",
+    )
     parser.add_argument("--dump", help="experiment: write the held-out predictions to this JSON-lines file")
     parser.add_argument("--out", default=str(A.MODEL_PATH))
     args = parser.parse_args(argv)
@@ -234,15 +261,24 @@ def main(argv=None):
     votes = rule_votes(utts)
     gold = [u.gold for u in utts]
     print(f"{len(utts)} counsellor utterances, {len(set(groups))} transcripts", file=sys.stderr)
+    # The train part of the in-domain replies joins every training part; it is never in a test fold, and the held
+    # part is never read here.
+    peer = load_in_domain(args.in_domain) if args.in_domain else []
+    peer_feats = [A.features(u.text, u.previous if args.context else None) for u in peer]
+    peer_groups = [u.transcript_id for u in peer]
+    peer_votes = rule_votes(peer)
+    print(f"{len(peer)} in-domain training replies", file=sys.stderr)
 
     # Outer grouped CV: the honest estimate.
     pred = [None] * len(utts)
     outer = GroupKFold(n_splits=args.folds)
     idx = np.arange(len(utts))
     for k, (tr, te) in enumerate(outer.split(idx, groups=groups)):
-        sub = [utts[i] for i in tr]
-        choice = select(sub, [feats[i] for i in tr], [groups[i] for i in tr], [votes[i] for i in tr], args.inner)
-        model = {"heads": train_heads(sub, [feats[i] for i in tr], [groups[i] for i in tr], choice)}
+        sub = [utts[i] for i in tr] + peer
+        sub_feats = [feats[i] for i in tr] + peer_feats
+        sub_groups = [groups[i] for i in tr] + peer_groups
+        choice = select(sub, sub_feats, sub_groups, [votes[i] for i in tr] + peer_votes, args.inner)
+        model = {"heads": train_heads(sub, sub_feats, sub_groups, choice)}
         analyzer = A.Analyzer(model)
         for i in te:
             labels, complex_reflection, _h, _p = analyzer.decide(
@@ -275,13 +311,14 @@ def main(argv=None):
 
     if args.no_write:
         return
-    choice = select(utts, feats, groups, votes, args.folds)
-    heads = train_heads(utts, feats, groups, choice)
+    choice = select(utts + peer, feats + peer_feats, groups + peer_groups, votes + peer_votes, args.folds)
+    heads = train_heads(utts + peer, feats + peer_feats, groups + peer_groups, choice)
     model = {
         "format": 1,
         "description": (
             "logistic-regression heads over word n-gram and rule features, trained on AnnoMI dev "
-            f"({len(utts)} deduplicated counsellor utterances, even transcript ids) by tools/train_analyzer.py"
+            f"({len(utts)} deduplicated counsellor utterances, even transcript ids) and the train part of the "
+            f"course's peer-support replies ({len(peer)}) by tools/train_analyzer.py"
         ),
         "features": {
             "context": bool(args.context),
@@ -296,7 +333,10 @@ def main(argv=None):
             "COMPLEX_MODE": D.COMPLEX_MODE,
             "NON_REFLECTIVE_INFORMATION": D.NON_REFLECTIVE_INFORMATION,
         },
-        "cv_meta": {"folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id"},
+        "cv_meta": {
+            "folds": args.folds, "inner_folds": args.inner, "grouped_by": "transcript_id",
+            "in_domain_train_replies": len(peer),
+        },
         "cv": cv,
         "cv_baseline": baseline,
         "cv_rules_only": rules_only,

@@ -15,6 +15,10 @@ LISTENING = "listening"
 
 
 def _analysis(submission: Submission):
+    """The analyzer over the submission's transcript, each reply read against the persona line it answers.
+
+    Only a written role-play has a transcript today: a live role-play is scored in the room and a recording is a
+    media file (``replies`` is empty for both), so they get no analysis rather than one without context."""
     replies = list(submission.replies or [])
     answered = [i for i, r in enumerate(replies) if str(r).strip()]
     if not answered:
@@ -25,9 +29,7 @@ def _analysis(submission: Submission):
 
 
 def analyzer_second_opinion(submission: Submission) -> dict | None:
-    """The analyzer's counts for a written role-play, shown to the grader beside the transcript (never the grade)."""
-    if submission.kind != SubmissionKind.WRITTEN:
-        return None
+    """The analyzer's counts for a role-play with a transcript, shown to the grader beside it (never the grade)."""
     result, n_replies = _analysis(submission)
     if result is None:
         return None
@@ -63,10 +65,10 @@ def listening_rows(items: list[tuple[int, int, int, int]]) -> list[dict]:
 
 
 def listening_vs_analyzer(user: User, course_id: int | None = None) -> list[dict]:
-    """The analyzer's counts on graded written role-plays in the user's scope, grouped by the listening score of
-    the grade that counts."""
+    """The analyzer's counts on graded role-plays with a transcript in the user's scope, grouped by the listening
+    score of the grade that counts (a live role-play has no transcript)."""
     query = in_course(in_scope(sa.select(Submission), user).where(
-        Submission.kind == SubmissionKind.WRITTEN, Submission.state != SubmissionState.DRAFT,
+        Submission.kind != SubmissionKind.LIVE, Submission.state != SubmissionState.DRAFT,
         Submission.id.in_(sa.select(Grade.submission_id))), course_id)
     items = []
     for submission in db.session.scalars(query.options(*submission_options()).order_by(Submission.id)).unique():

@@ -15,7 +15,7 @@ from .model import HEADS, Head, MainHead
 from .notes import NOTE_ORDER, note_for
 from .results import ReplyAnalysis
 from .rules import non_reflective, rule_hits, self_disclosure_kind
-from .text import Text, question_subtype
+from .text import Text, closed_by_form, question_subtype
 
 # Decision settings (tools/train_analyzer.py cross-validates them).
 NO_MARK_QUESTION_P = 0.6  # model probability needed for a question with no question form at all
@@ -111,7 +111,11 @@ class Analyzer:
         if hits["open_prompt"]:
             subtype = "open"  # "Tell me more ...", "Could you say more ...", "I'm curious what ..."
         elif "open" in fired:
-            subtype = "open" if fired["open"] else "closed"
+            last = t.questions[-1] if t.questions else None
+            if last is not None and closed_by_form(t.sentences[last], t.sent_tokens[last]):
+                subtype = "closed"  # "How long have you been clean?": the form decides, whatever the head says
+            else:
+                subtype = "open" if fired["open"] else "closed"
         else:
             for i in reversed(t.questions):  # the last question is the one the person will answer
                 subtype = question_subtype(t.sentences[i], t.sent_tokens[i])

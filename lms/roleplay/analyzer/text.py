@@ -89,6 +89,14 @@ def leading_question_word(toks: list[str]) -> bool:
     )
 
 
+def closed_by_form(sentence: str, toks: list[str]) -> bool:
+    """A question whose form alone makes it closed ("How long ...?", "How many ...?", a closed prompt)."""
+    if CLOSED_PROMPT.search(sentence):
+        return True
+    words = content_start([w for w in toks if w != "?"])
+    return bool(words) and bool(CLOSED_HOW.match(" ".join(words[:3])))
+
+
 def question_subtype(sentence: str, toks: list[str]) -> str | None:
     """'open', 'closed' or None (undecided) for one question sentence, from its form alone."""
     if OPEN_PROMPT.search(sentence):
