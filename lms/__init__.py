@@ -209,6 +209,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.ethics.views import bp as ethics_bp
 
     app.register_blueprint(ethics_bp, url_prefix="/ethics")
+    from lms.xapi.views import bp as xapi_bp  # registering it connects its signal receivers
+
+    app.register_blueprint(xapi_bp, url_prefix="/org/xapi")  # an organization's LRS settings and statements
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -36,6 +36,7 @@ MORE_NAVIGATION = [
     ("certificates.index", _l("Certificates")),
     ("item_analysis.index", _l("Item analysis")),
     ("orgs.api_keys", _l("API keys")),
+    ("xapi.settings", _l("Learning records (xAPI)")),
     ("admin.home", _l("Administration")),
 ]
 

@@ -42,6 +42,7 @@ from lms.models.roleplay import (
     SubmissionState,
 )
 from lms.models.users import Role, User, UserSession
+from lms.models.xapi import StatementState, XapiSettings, XapiStatement
 
 __all__ = [
     "ActiveTime", "ActivityKind",
@@ -54,4 +55,5 @@ __all__ = [
     "SubmissionKind", "SubmissionState", "SupervisedHours", "User", "UserSession", "VerificationLog",
     "cohort_supervisors", "cohort_trainees", "utcnow",
     "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
+    "StatementState", "XapiSettings", "XapiStatement",
 ]
