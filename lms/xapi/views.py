@@ -64,6 +64,10 @@ def settings_page():
                 flash(_("The xAPI settings are saved."), "success")
                 return redirect(url_for("xapi.settings", **_args(organization)))
     form.secret.data = ""  # a secret is never sent back to the browser
+    form.secret.description = (
+        _("A secret is saved; it is never shown again. Leave this empty to keep it, or enter a new one to "
+          "replace it.") if settings is not None and settings.secret_sealed else
+        _("The password of the LRS credentials. It is stored encrypted and never shown again."))
     page = render_template("xapi/settings.html", organization=organization, settings=settings, form=form,
                            action_form=ActionForm(formdata=None), args=_args(organization))
     return current_app.make_response((page, status))
