@@ -14,6 +14,7 @@ from lms.models import Role, StatementState, XapiSettings, XapiStatement, utcnow
 from lms.roleplay import grading
 from lms.secrets_box import unseal
 from lms.xapi import outbox, sending, services
+from lms.xapi import statements as xs
 from tests import factories
 from tests.exam_helpers import correct_places
 
@@ -128,6 +129,28 @@ def test_retries_back_off_and_then_give_up(db, app, lrs, people, enrolment):
     assert row.last_error.startswith("HTTP 401")
 
 
+def test_statements_go_in_batches_oldest_first(db, app, lrs, people, monkeypatch):
+    app.config["XAPI_BATCH_SIZE"] = 2
+    settings = switch_on(db, lrs, people["org"], people["org_admin"])
+    envelope = outbox.envelope(settings, people["trainee"], None, utcnow())
+    for number in range(5):
+        activity = xs.Activity(f"http://localhost/batch-test/{number}", "lesson", f"Lesson {number}")
+        outbox.queue(settings, people["trainee"], f"batch:{number}", "completed",
+                     lambda sid, activity=activity: xs.lesson_completed(sid, envelope, activity))
+    db.session.commit()
+    batches = []
+    post = sending.post_statements
+
+    def counted(endpoint, key, secret, statements, **kwargs):
+        batches.append([s["object"]["id"].rsplit("/", 1)[-1] for s in statements])
+        return post(endpoint, key, secret, statements, **kwargs)
+
+    monkeypatch.setattr(sending, "post_statements", counted)
+    assert sending.send_pending(people["org"].id) == 5
+    assert batches == [["0", "1"], ["2", "3"], ["4"]]
+    assert all(lrs.statement(row.statement_id) for row in rows(db))
+
+
 def test_an_organization_without_xapi_sends_nothing(db, lrs, people, enrolment):
     other = factories.make_org("Quiet Valley")
     switch_on(db, lrs, other, people["admin"])  # another organization's LRS is on; the trainee's is not
@@ -189,6 +212,19 @@ def test_every_other_event_is_a_statement_the_lrs_accepts(db, lrs, people, enrol
     assert scored["score"] == {"raw": 12, "min": 4, "max": 16, "scaled": 0.6667} and scored["success"] is True
     assert stored["attended6"]["result"]["duration"] == f"PT{session.duration_minutes}M"
     assert stored["earned7"]["object"]["id"] == f"http://localhost/verify/{certificate.number}"
+
+
+def test_erasing_a_person_deletes_our_copies_of_their_statements(db, app, lrs, people, enrolment):
+    from lms.records.erasure import erase_user
+
+    people["trainee"].email = "erased.person@example.com"
+    switch_on(db, lrs, people["org"], people["org_admin"], by_email=True)
+    completion.mark_lesson_read(enrolment, enrolment.course_version.modules[0].lessons[0])
+    db.session.commit()
+    assert len(rows(db)) == 1
+    erase_user(people["trainee"], actor=people["admin"], data_dir=app.config["DATA_DIR"], keep_certificate_name=False)
+    db.session.commit()
+    assert rows(db) == []
 
 
 # -- the pages --------------------------------------------------------------------------------------------

@@ -101,9 +101,16 @@ def send_test_statement(settings: XapiSettings, actor: User) -> str:
 
 @dataclass(frozen=True)
 class StatementsPage:
-    rows: list[XapiStatement]
+    rows: list[tuple[XapiStatement, str]]  # each row with the name of its activity
     counts: dict[str, int]  # state -> number of rows
     state: str | None
+
+
+def activity_name(payload: dict) -> str:
+    """What a statement is about, for people: its activity's name, else the id it refers to."""
+    target = payload.get("object") or {}
+    name = (target.get("definition") or {}).get("name") or {}
+    return name.get(xs.LANGUAGE) or next(iter(name.values()), None) or str(target.get("id", ""))
 
 
 def statements_page(organization: Organization, state: str | None = None) -> StatementsPage:
@@ -117,7 +124,8 @@ def statements_page(organization: Organization, state: str | None = None) -> Sta
     else:
         state = None
     query = query.order_by(XapiStatement.id.desc()).limit(PAGE_SIZE)
-    return StatementsPage(list(db.session.scalars(query)), {s.value: counts.get(s.value, 0) for s in StatementState},
+    rows = [(row, activity_name(row.payload)) for row in db.session.scalars(query)]
+    return StatementsPage(rows, {s.value: counts.get(s.value, 0) for s in StatementState},
                           state)
 
 
@@ -147,3 +155,10 @@ def retry(organization: Organization, rows: list[XapiStatement], actor: User) ->
 def unsent(organization: Organization) -> list[XapiStatement]:
     return list(db.session.scalars(sa.select(XapiStatement).where(
         XapiStatement.organization_id == organization.id, XapiStatement.state != StatementState.SENT)))
+
+
+def forget_statements_about(user: User) -> int:
+    """Erasure: delete our copies of the person's statements (sent or not; an LRS keeps what it received).
+    Returns how many."""
+    result = db.session.execute(sa.delete(XapiStatement).where(XapiStatement.user_id == user.id))
+    return result.rowcount or 0
