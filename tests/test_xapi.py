@@ -151,6 +151,22 @@ def test_statements_go_in_batches_oldest_first(db, app, lrs, people, monkeypatch
     assert all(lrs.statement(row.statement_id) for row in rows(db))
 
 
+def test_one_statement_the_lrs_refuses_does_not_hold_back_the_others(db, lrs, people):
+    settings = switch_on(db, lrs, people["org"], people["org_admin"])
+    envelope = outbox.envelope(settings, people["trainee"], None, utcnow())
+    for number in range(3):
+        activity = xs.Activity(f"http://localhost/refusal-test/{number}", "lesson", f"Lesson {number}")
+        outbox.queue(settings, people["trainee"], f"refusal:{number}", "completed",
+                     lambda sid, activity=activity: xs.lesson_completed(sid, envelope, activity))
+    good, bad, other = rows(db)
+    bad.payload = {key: value for key, value in bad.payload.items() if key != "actor"}  # no actor: invalid
+    db.session.commit()
+    assert sending.send_pending(people["org"].id) == 2
+    assert (good.state, bad.state, other.state) == ("sent", "pending", "sent")
+    assert bad.last_error.startswith("HTTP 4") and bad.attempts == 1
+    assert lrs.statement(bad.statement_id) is None and lrs.statement(other.statement_id) is not None
+
+
 def test_an_organization_without_xapi_sends_nothing(db, lrs, people, enrolment):
     other = factories.make_org("Quiet Valley")
     switch_on(db, lrs, other, people["admin"])  # another organization's LRS is on; the trainee's is not

@@ -5,8 +5,9 @@ first, in batches (a JSON array per request, `XAPI_BATCH_SIZE`). A batch the LRS
 (down, timeout, an error status) stays pending: each of its rows records the attempt, the LRS's error and
 when to try again (exponential backoff: `XAPI_RETRY_BASE_SECONDS` doubled per attempt, at most
 `XAPI_RETRY_MAX_SECONDS`); after `XAPI_MAX_ATTEMPTS` a row is "failed" and waits for someone to press
-"Retry" on the statements page. Statements keep their ids, so an LRS that already stored one (an answer
-lost on the way back) keeps one copy.
+"Retry" on the statements page. When the LRS refuses a batch for its content (400, 409, 413, 422), each
+statement is sent alone, so that one it refuses does not hold back the others. Statements keep their ids,
+so an LRS that already stored one (an answer lost on the way back) keeps one copy.
 
 The recovery `xapi-unsent` (run by the workers and `flask jobs recover`) enqueues a send for every
 organization that has statements due.
@@ -45,7 +46,18 @@ DEFAULTS = {
 
 
 class LrsError(Exception):
-    """The LRS did not take the statements; the message says why (status and the LRS's own words)."""
+    """The LRS did not take the statements; the message says why (status and the LRS's own words).
+    `status` is the HTTP status when the LRS answered."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def about_the_statements(self) -> bool:
+        """The LRS refused what was sent (invalid, or a conflicting id), not the connection or the
+        credentials: another statement of the batch may well be acceptable."""
+        return self.status in (400, 409, 413, 422)
 
 
 def setting(name: str):
@@ -71,7 +83,7 @@ def post_statements(endpoint: str, key: str, secret: str, statements: list[dict]
             response.read()
     except urllib.error.HTTPError as error:
         detail = error.read(ERROR_LENGTH).decode("utf-8", "replace").strip()
-        raise LrsError(f"HTTP {error.code} {error.reason}: {detail}".strip(": ")) from error
+        raise LrsError(f"HTTP {error.code} {error.reason}: {detail}".strip(": "), error.code) from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise LrsError(f"Could not reach the LRS: {reason}") from error
@@ -145,15 +157,36 @@ def send_pending(organization_id: int, *, now: datetime | None = None) -> int:
                             timeout=setting("XAPI_TIMEOUT"))
         except LrsError as error:
             log.warning("The LRS of organization %s refused %d statements: %s", organization_id, len(rows), error)
-            record_failure(rows, str(error), now)
-            db.session.flush()
-            break
-        record_sent(rows, now)
+            if not (error.about_the_statements and len(rows) > 1):
+                record_failure(rows, str(error), now)
+                db.session.flush()
+                break
+            sent += _one_by_one(settings, rows, now)  # find the statement it refuses; send the others
+        else:
+            record_sent(rows, now)
+            sent += len(rows)
         db.session.flush()
-        sent += len(rows)
         if len(rows) < size:
             break
     return sent
+
+
+def _one_by_one(settings: XapiSettings, rows: list[XapiStatement], now: datetime) -> int:
+    """After the LRS refused a batch for its content: each statement alone, so that one bad statement
+    neither holds back nor fails the others. Returns how many were taken."""
+    key, secret = credentials(settings)
+    taken = 0
+    for row in rows:
+        try:
+            post_statements(settings.endpoint, key, secret, [row.payload], timeout=setting("XAPI_TIMEOUT"))
+        except LrsError as error:
+            record_failure([row], str(error), now)
+            if not error.about_the_statements:
+                return taken  # the LRS went away meanwhile: the rest wait for the next run
+            continue
+        record_sent([row], now)
+        taken += 1
+    return taken
 
 
 def enqueue_unsent(now: datetime | None = None) -> int:
