@@ -65,6 +65,20 @@ def test_a_lesson_completion_and_a_passed_check_reach_the_lrs(db, lrs, people, e
     assert people["trainee"].email not in text and people["trainee"].name not in text
 
 
+def test_statements_leave_only_once_the_event_commits_and_never_for_a_rolled_back_one(db, lrs, people, enrolment):
+    """Inline mode (no Redis): the send runs after the commit, in a transaction of its own (the other tests
+    read the statements back after each commit)."""
+    switch_on(db, lrs, people["org"], people["org_admin"])
+    lesson = enrolment.course_version.modules[0].lessons[0]
+    assert completion.mark_lesson_read(enrolment, lesson)
+    [row] = rows(db)
+    statement_id = row.statement_id
+    assert row.attempts == 0  # nothing was sent from inside the event's transaction
+    db.session.rollback()
+    db.session.commit()  # a later commit (of something else) does not send the rolled-back event either
+    assert rows(db) == [] and lrs.statement(statement_id) is None
+
+
 def test_a_failed_check_is_failed_with_its_score(db, lrs, people, enrolment):
     settings = switch_on(db, lrs, people["org"], people["org_admin"])
     attempt = quizzes.start_attempt(enrolment, a_quiz(enrolment))

@@ -2,6 +2,8 @@
 becomes outbox rows for organizations that send statements; the recovery sends what is left unsent."""
 
 from flask import Blueprint
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from lms import jobs, signals
 from lms.xapi import outbox, sending
@@ -26,5 +28,9 @@ def subscribe(state) -> None:
     for signal, receiver in RECEIVERS.items():
         signal.connect(receiver)
     jobs.register_recovery(sending.RECOVERY, sending.enqueue_unsent)
+    # Inline mode (no Redis): statements are sent once the event's transaction commits (outbox.schedule_send).
+    if not event.contains(Session, "after_commit", outbox.send_after_commit):
+        event.listen(Session, "after_commit", outbox.send_after_commit)
+        event.listen(Session, "after_rollback", outbox.forget_after_rollback)
     for name, value in sending.DEFAULTS.items():
         state.app.config.setdefault(name, value)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 
 from lms import jobs
 from lms.extensions import db
@@ -116,15 +116,39 @@ def queue(settings: XapiSettings, user: User | None, event_key: str, verb: str,
 
 
 def schedule_send(settings: XapiSettings) -> None:
-    """Send the organization's pending statements through the job queue (pushed once the caller commits)."""
+    """Send the organization's pending statements through the job queue, once the caller commits: never
+    from inside the event's transaction, and never for an event that rolls back.
+
+    With Redis, `jobs.enqueue` pushes the job when the transaction commits. Without it (inline mode), the
+    send waits for the commit too (`send_after_commit`), and then runs in a transaction of its own."""
     from lms.xapi.sending import send_pending
 
     db.session.flush()
-    try:
+    if current_app.config.get("REDIS_URL"):
         jobs.enqueue(send_pending, settings.organization_id)
-    except Exception:  # an inline send never breaks the action: the rows wait for the recovery
-        log.exception("Sending xAPI statements of organization %s failed; they stay queued",
-                      settings.organization_id)
+        return
+    db.session().info.setdefault(_SEND_AFTER_COMMIT, set()).add(settings.organization_id)
+
+
+_SEND_AFTER_COMMIT = "xapi_send_after_commit"  # key in Session.info: organizations to send for (inline mode)
+
+
+def send_after_commit(session) -> None:
+    """Session `after_commit` (inline mode): run the send job for each organization the transaction queued
+    statements for, through `jobs.perform` (its own application context and transaction, as a worker).
+    A failure is logged; the rows stay pending for the recovery."""
+    organizations = session.info.pop(_SEND_AFTER_COMMIT, None)
+    if not organizations or not has_app_context():
+        return
+    for organization_id in sorted(organizations):
+        try:
+            jobs.perform("lms.xapi.sending.send_pending", [organization_id], {})
+        except Exception:
+            log.exception("Sending xAPI statements of organization %s failed; they stay queued", organization_id)
+
+
+def forget_after_rollback(session) -> None:
+    session.info.pop(_SEND_AFTER_COMMIT, None)
 
 
 # -- receivers (sender and keywords as documented in lms/signals.py) ---------------------------------------

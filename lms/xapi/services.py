@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from lms import audit, jobs
+from lms import audit
 from lms.errors import InvalidInput, NotFound
 from lms.extensions import db
 from lms.models import Organization, StatementState, User, XapiSettings, XapiStatement, utcnow
@@ -147,8 +147,9 @@ def retry(organization: Organization, rows: list[XapiStatement], actor: User) ->
         count += 1
     db.session.flush()
     audit.record("xapi.retried", actor=actor, subject=organization, organization=organization.name, count=count)
-    if count:
-        jobs.enqueue(sending.send_pending, organization.id)
+    settings = settings_for(organization)
+    if count and settings is not None:
+        outbox.schedule_send(settings)  # once the caller commits
     return count
 
 
