@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install setup run test serve bench lint clean analyzer-model
+.PHONY: install setup run test serve bench lint clean analyzer-model ralph
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,20 @@ analyzer-model: install
 	$(BIN)/python tools/train_analyzer.py $(ANNOMI)
 	$(BIN)/python tools/train_main_behaviour.py $(ANNOMI)
 
+# The learning record store the xAPI tests send to (Ralph, tests/lrs_server.py), in a virtual environment of
+# its own: its pins clash with ours. The tests build it when missing; this builds it ahead of them.
+RALPH_VENV := .venv-ralph
+RALPH_REQUIREMENTS := "ralph-malph[cli,lrs]==5.1.*" requests
+
+$(RALPH_VENV)/.installed:
+	@test -x $(RALPH_VENV)/bin/python || $(PYTHON) -m venv $(RALPH_VENV)
+	$(RALPH_VENV)/bin/python -m pip install --quiet $(RALPH_REQUIREMENTS)
+	@touch $@
+
+ralph: $(RALPH_VENV)/.installed
+
 lint: install
 	$(BIN)/ruff check lms tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(RALPH_VENV) .pytest_cache

@@ -212,6 +212,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.sso.views import bp as sso_bp
 
     app.register_blueprint(sso_bp, url_prefix="/sso")  # sign-in through an organization's identity provider
+    from lms.xapi.views import bp as xapi_bp  # registering it connects its signal receivers
+
+    app.register_blueprint(xapi_bp, url_prefix="/org/xapi")  # an organization's LRS settings and statements
 
 
 def register_error_handlers(app: Flask) -> None:

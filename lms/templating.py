@@ -37,6 +37,7 @@ MORE_NAVIGATION = [
     ("item_analysis.index", _l("Item analysis")),
     ("orgs.api_keys", _l("API keys")),
     ("sso.index", _l("Single sign-on")),
+    ("xapi.settings", _l("Learning records (xAPI)")),
     ("admin.home", _l("Administration")),
 ]
 

@@ -76,6 +76,8 @@ RULES = {
                                table("org admin, same org", "admin")),
     "manage an organization's single sign-on": (lambda w: (permissions.can_manage_sso, w.org_a.id),
                                                 table("org admin, same org", "admin")),
+    "manage an organization's learning record store (xAPI)": (
+        lambda w: (permissions.can_manage_xapi, w.org_a.id), table("org admin, same org", "admin")),
     "calibrate on a shared sample": (lambda w: (permissions.can_calibrate, _submission(w, calibration=True)),
                                      table("supervisor, same cohort", "supervisor, other cohort", "admin")),
     "calibrate on an unshared submission": (lambda w: (permissions.can_calibrate, _submission(w)), table()),

@@ -338,3 +338,13 @@ def can_view_continuing_education(user, entry) -> bool:
 def object_rules() -> dict[str, Callable]:
     """Every `can_*` rule of this module by name (templates receive them bound to the current user)."""
     return {name: rule for name, rule in globals().items() if name.startswith("can_") and callable(rule)}
+
+
+def can_manage_xapi(user, organization_id: int | None) -> bool:
+    """An organization's learning record store (settings, secret, the statements sent and failed): its
+    administrators and administrators."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return _has_role(user, Role.ORG_ADMIN) and _same_organization(user, organization_id)

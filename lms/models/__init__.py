@@ -44,6 +44,7 @@ from lms.models.roleplay import (
 from lms.models.sharing import RegistryListing, WalletOffer
 from lms.models.sso import ExternalIdentity, IdentityProvider
 from lms.models.users import Role, User, UserSession
+from lms.models.xapi import StatementState, XapiSettings, XapiStatement
 
 __all__ = [
     "ActiveTime", "ActivityKind",
@@ -58,4 +59,5 @@ __all__ = [
     "Attendance", "AttendanceStatus", "EthicsSignature", "LiveMakeUp", "LiveSession",
     "RegistryListing", "WalletOffer",
     "ExternalIdentity", "IdentityProvider",
+    "StatementState", "XapiSettings", "XapiStatement",
 ]

@@ -37,6 +37,7 @@ from lms.models import (
     utcnow,
 )
 from lms.records.privacy import person_files, stored_file
+from lms.xapi.services import forget_statements_about
 
 WITHHELD_NAME = "Name withheld"
 ERASED_MARK = "[erased]"
@@ -210,6 +211,7 @@ def erase_user(user: User, *, actor: User | None, data_dir: str | Path, keep_cer
     # Their accounts at identity providers: a later sign-in there finds no account here.
     db.session.execute(sa.delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
     scrubbed = _scrub_audit_events(user, needles)
+    forget_statements_about(user)  # our copies of their xAPI statements (an LRS keeps what it received)
     _anonymise_account(user, now)
     db.session.flush()
     report = ErasureReport(user.id, len(files), submissions, certificates, keep_certificate_name, scrubbed)
