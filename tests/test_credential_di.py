@@ -371,3 +371,21 @@ def test_a_name_correction_keeps_the_issuer_after_the_holder_moved(app, db, clie
     # The original, revoked by the correction, shows in its own issuer's status list.
     encoded = client.get(f"/orgs/{first.id}/status/1").get_json()["credentialSubject"]["encodedList"]
     assert is_revoked_in_status_list(encoded, certificate.status_list_index)
+
+
+# -- the PDF carries the credential a wallet can take ----------------------------------------------
+
+
+def test_the_pdf_attaches_the_credential_with_its_proof_and_still_passes_the_pdf_check(db, people, course,
+                                                                                      real_pdfs):
+    import pypdf
+
+    from lms.certificates import pdf_verify
+
+    certificate = issue(people["trainee"], course)
+    data = documents.build_pdf(certificate)
+    attached = json.loads(pypdf.PdfReader(io.BytesIO(data)).attachments["credential.json"][0])
+    assert attached["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+    documents.verify_credential_proof(attached)  # raises when the proof does not hold
+    assert {k: v for k, v in attached.items() if k != "proof"} == documents.credential_for(certificate)
+    assert pdf_verify.inspect_pdf(data, settings.get_keystore()).signed

@@ -136,8 +136,9 @@ def build_pdf(certificate: Certificate) -> bytes:
     credential = build_credential(facts)
     return render_certificate_pdf(
         facts,
-        # Compact: json's C encoder is used only without indent (the pretty copy is one download away).
-        credential_json=json.dumps(credential, ensure_ascii=False),
+        # With its Data Integrity proof, so that a wallet can take it from the PDF as it is. Compact: json's C
+        # encoder is used only without indent (the pretty copy is one download away).
+        credential_json=json.dumps(with_proof(credential, issuers.issuer_for(certificate)), ensure_ascii=False),
         credential_jwt=credential_jwt(credential, get_keystore()),
         verification_url=verification_url(certificate.number),
         revoked=certificate.revoked_at is not None,

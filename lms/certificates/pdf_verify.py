@@ -152,13 +152,14 @@ def _signed_credential(token_bytes: bytes, keystore: KeyStore) -> dict | PdfChec
 
 
 def _unsigned_copy(json_bytes: bytes):
-    """The attached credential.json without JWT claims (a copy of the JWT payload is fine too), or None."""
+    """The attached credential.json without JWT claims (a copy of the JWT payload is fine too) and without its
+    Data Integrity proof (the signed JWT beside it is what this check trusts), or None."""
     try:
         attached = json.loads(json_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if isinstance(attached, dict):
-        attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS}
+        attached = {k: v for k, v in attached.items() if k not in JWT_CLAIMS and k != "proof"}
     return attached
 
 
