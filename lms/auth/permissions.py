@@ -323,6 +323,22 @@ def can_view_continuing_education(user, entry) -> bool:
     return user.id == entry.user_id or can_review_continuing_education(user, entry.user_id)
 
 
+def can_manage_lti(user, organization_id: int | None) -> bool:
+    """Registering an organization's LTI platforms (Moodle, Canvas, ...) and changing them: the
+    organization's administrators and administrators, as for the rest of the organization's settings."""
+    return can_manage_organization(user, organization_id)
+
+
+def can_sync_lti_roster(user, lti_context, cohort) -> bool:
+    """Reading a platform course's roster into a cohort: the platform and the cohort belong to the same
+    organization, and the user is a supervisor of that cohort, or may manage the organization."""
+    if not user.is_authenticated or lti_context.platform.organization_id != cohort.organization_id:
+        return False
+    if can_manage_organization(user, cohort.organization_id):
+        return True
+    return user.role == Role.SUPERVISOR and supervises_cohort(user, cohort.id)
+
+
 def object_rules() -> dict[str, Callable]:
     """Every `can_*` rule of this module by name (templates receive them bound to the current user)."""
     return {name: rule for name, rule in globals().items() if name.startswith("can_") and callable(rule)}
