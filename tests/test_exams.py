@@ -81,6 +81,25 @@ def test_a_sitting_with_an_access_code_refuses_a_wrong_one(db, client, auth, peo
     assert attempts.open_attempt(enrolment) is not None
 
 
+def test_wrong_access_codes_are_throttled_per_person(db, client, auth, people, enrolment, ready_exam):
+    open_sitting(people, ready_exam, code="ROOM-12")
+    auth.login(people["trainee"])
+    for guess in range(5):
+        assert client.post(f"{COURSE}/start", data={"access_code": f"ROOM-{guess}"}).status_code == 302
+    refused = client.post(f"{COURSE}/start", data={"access_code": "ROOM-12"})
+    assert refused.status_code == 429  # even the right code waits, so a guess that hits tells nothing
+    assert attempts.open_attempt(enrolment) is None
+
+
+def test_a_right_access_code_does_not_count_toward_the_throttle(db, client, auth, people, enrolment, ready_exam):
+    open_sitting(people, ready_exam, code="ROOM-12")
+    auth.login(people["trainee"])
+    for guess in range(4):
+        client.post(f"{COURSE}/start", data={"access_code": f"ROOM-{guess}"})
+    assert client.post(f"{COURSE}/start", data={"access_code": "ROOM-12"}).status_code == 302
+    assert attempts.open_attempt(enrolment) is not None
+
+
 # --- saving answers -----------------------------------------------------------------------------------------
 
 def test_autosave_stores_each_answer_as_option_ids(db, client, auth, people, enrolment, sitting):

@@ -354,3 +354,61 @@ def test_the_cohort_dashboard_shows_its_attendance_gaps(client, auth, people, li
     db.session.commit()
     page = client.get(url).get_data(as_text=True)
     assert "Attendance gaps" in page and "Bea Second" in page
+
+
+# -- changing a session ----------------------------------------------------------------------------
+
+
+def test_a_supervisor_changes_an_upcoming_session_and_the_change_is_audited(client, auth, people, live, db):
+    upcoming = live["upcoming"]
+    auth.login(people["supervisor"])
+    page = client.get(f"/live/sessions/{upcoming.id}/edit").get_data(as_text=True)
+    assert 'value="Video check-in"' in page and "Save changes" in page
+    later = upcoming.starts_at + timedelta(days=1)
+    response = client.post(f"/live/sessions/{upcoming.id}/edit", data=schedule_form(
+        live["version"], title="Video check-in (moved)", starts_at=later.strftime("%Y-%m-%dT%H:%M"), duration="45",
+        place="", video_url="https://meet.example.org/peer"))
+    assert response.status_code == 302
+    db.session.refresh(upcoming)
+    assert upcoming.title == "Video check-in (moved)" and upcoming.duration_minutes == 45
+    assert upcoming.starts_at.replace(tzinfo=None, second=0, microsecond=0) == later.replace(
+        tzinfo=None, second=0, microsecond=0)
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "live.session_changed"))
+    assert set(event.details["changed"]) == {"title", "starts_at", "duration_minutes"}
+
+
+def test_once_attendance_is_taken_only_the_title_topic_place_and_link_change(client, auth, people, live, db):
+    held = live["held"]
+    factories.make_attendance(held, people["trainee"], "present")
+    db.session.commit()
+    auth.login(people["supervisor"])
+    starts = held.starts_at.strftime("%Y-%m-%dT%H:%M")
+    longer = client.post(f"/live/sessions/{held.id}/edit", data=schedule_form(
+        live["version"], title=held.title, starts_at=starts, duration="120", place=held.place))
+    assert longer.status_code == 400
+    assert "stay as they were" in longer.get_data(as_text=True)
+    db.session.refresh(held)
+    assert held.duration_minutes == 60
+    renamed = client.post(f"/live/sessions/{held.id}/edit", data=schedule_form(
+        live["version"], title="Practice circle, room 4", starts_at=starts, duration="60", place="Room 4"))
+    assert renamed.status_code == 302
+    db.session.refresh(held)
+    assert (held.title, held.place, held.duration_minutes) == ("Practice circle, room 4", "Room 4", 60)
+
+
+@pytest.mark.parametrize("who", ["trainee", "other_supervisor", "outsider_supervisor", "other_org_admin"])
+def test_the_wrong_role_or_organization_cannot_change_a_session(client, auth, people, live, db, who):
+    auth.login(people.get(who) or live[who])
+    url = f"/live/sessions/{live['upcoming'].id}/edit"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data=schedule_form(live["version"], title="Taken over")).status_code == 403
+    db.session.refresh(live["upcoming"])
+    assert live["upcoming"].title == "Video check-in"
+
+
+def test_bad_input_when_changing_a_session_is_shown_next_to_its_field(client, auth, people, live):
+    auth.login(people["supervisor"])
+    response = client.post(f"/live/sessions/{live['upcoming'].id}/edit",
+                           data=schedule_form(live["version"], duration="0"))
+    assert response.status_code == 400
+    assert "Enter between 1 and 600 minutes." in response.get_data(as_text=True)

@@ -26,6 +26,7 @@ from lms.continuing.services import credit_course_ce
 from lms.extensions import db
 from lms.models import Certificate, CourseVersion, Enrolment, User
 from lms.practice.services import approved_hours
+from lms.signals import certificate_issued
 
 DEFAULT_VALIDITY_MONTHS = 24
 NAME_MAX_LENGTH = 160
@@ -181,6 +182,7 @@ def issue_certificate(
         audit.record("certificate.issued", actor=actor, subject=certificate, target_user=user, reason=reason,
                      generation=generation, previous=previous.number if previous is not None else None)
         schedule_pdf(certificate)
+        certificate_issued.send(certificate)
         return certificate
     raise RuntimeError("Could not issue the certificate: the database kept refusing a new row.")
 

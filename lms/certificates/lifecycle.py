@@ -30,6 +30,7 @@ from lms.errors import CertificateRevoked, InvalidInput, NotEligible
 from lms.ethics.services import require_signature_for_renewal
 from lms.extensions import db
 from lms.models import Certificate, CourseVersion, User, utcnow
+from lms.signals import certificate_revoked
 
 # Kept in the audit log and on the revoked row, which administrators read (not translated: it is data).
 REISSUE_REVOCATION_REASON = "Re-issued with corrected name"
@@ -112,6 +113,7 @@ def revoke_certificate(certificate: Certificate, reason: str, *, actor: User | N
     db.session.flush()
     audit.record("certificate.revoked", actor=actor, subject=certificate, target_user=certificate.user, reason=reason)
     schedule_pdf(certificate)  # the stored PDF is replaced by one watermarked REVOKED
+    certificate_revoked.send(certificate)
     return certificate
 
 

@@ -22,7 +22,7 @@ from lms.exams import rules, sittings
 from lms.extensions import db
 from lms.guarded_update import guarded_update
 from lms.models import Enrolment, ExamAccommodation, ExamAnswer, ExamAttempt, ExamItem, utcnow
-from lms.signals import requirement_met
+from lms.signals import exam_submitted, requirement_met
 
 
 class AlreadySubmitted(Conflict):
@@ -208,6 +208,8 @@ def _finish(attempt: ExamAttempt, now: datetime, *, auto: bool) -> bool:
             answer.is_correct = result.results[answer.id]
         db.session.flush()
     db.session.refresh(attempt)
+    if updated:
+        exam_submitted.send(attempt)
     if updated and result.passed:
         requirement_met.send(attempt.enrolment.user, course_id=attempt.course_version.course_id)
     return updated

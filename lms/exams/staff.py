@@ -17,6 +17,7 @@ from lms.errors import InvalidInput, NotAllowed
 from lms.exams import rules
 from lms.extensions import db
 from lms.models import Cohort, Enrolment, ExamAccommodation, ExamAttempt, Role, User, cohort_supervisors, utcnow
+from lms.signals import exam_voided
 
 MAX_REASON = 2000
 
@@ -68,6 +69,7 @@ def void_attempt(attempt: ExamAttempt, reason: str, *, by: User, now: datetime |
     db.session.flush()
     audit.record("exam.attempt_voided", actor=by, subject=attempt, target_user=attempt.enrolment.user,
                  reason=attempt.void_reason, score=attempt.score, passed=attempt.passed, number=attempt.number)
+    exam_voided.send(attempt)
 
 
 @dataclass(frozen=True)

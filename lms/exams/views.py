@@ -7,7 +7,7 @@ reloads after time is up shows the result it already had.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from lms.errors import DomainError, InvalidInput
 from lms.exams import attempts, rules, sittings
 from lms.exams.forms import ExamForm, StartExamForm, posted_answers
 from lms.exams.requirements import exam_requirement
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.forms import show_refusal
 from lms.inputs import MAX_INT, read_json
 from lms.learning import services as learning
@@ -87,8 +87,18 @@ def overview(course_slug: str):
     )
 
 
+def _access_code_key() -> str:
+    return f"exam-access-code:{current_user.get_id()}"
+
+
+def _access_code_refused(response) -> bool:
+    return bool(g.get("access_code_refused"))
+
+
 @bp.post("/courses/<course_slug>/start")
 @role_required(Role.TRAINEE)
+# Per person, counting wrong codes only: a sitting's code is short, so guessing it must be slow.
+@limiter.limit("5 per 15 minutes", key_func=_access_code_key, deduct_when=_access_code_refused)
 def start(course_slug: str):
     enrolment = _enrolment(course_slug)
     form = StartExamForm()
@@ -97,6 +107,7 @@ def start(course_slug: str):
             attempt = attempts.start_attempt(enrolment, access_code=form.access_code.data or "")
         except DomainError as error:
             db.session.rollback()
+            g.access_code_refused = getattr(error, "field", None) == "access_code"
             show_refusal(None, error)
         else:
             db.session.commit()

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.guarded_update import guarded_update
 from lms.learning import active_time, standing
 from lms.models import Enrolment, Lesson, LessonProgress, Module, ModuleCompletion, utcnow
-from lms.signals import course_completed
+from lms.signals import course_completed, lesson_completed
 
 
 def refresh_module_progress(enrolment: Enrolment, module: Module, *, now: datetime | None = None) -> bool:
@@ -84,5 +84,6 @@ def mark_lesson_read(enrolment: Enrolment, lesson: Lesson, *, now: datetime | No
             db.session.flush()
     except IntegrityError:
         return False
+    lesson_completed.send(enrolment, lesson=lesson, actor=enrolment.user)
     refresh_module_progress(enrolment, lesson.module, now=now)
     return True

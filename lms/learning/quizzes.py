@@ -22,6 +22,7 @@ from lms.guarded_update import guarded_update
 from lms.learning import scoring
 from lms.learning.completion import refresh_module_progress
 from lms.models import Enrolment, Quiz, QuizAttempt, utcnow
+from lms.signals import quiz_submitted
 
 
 class InvalidAnswers(InvalidInput):
@@ -163,6 +164,7 @@ def submit_attempt(attempt: QuizAttempt, submitted: dict[str, list[str]], *,
         db.session.refresh(attempt)
         raise AlreadySubmitted(_("This attempt was already submitted; here are its results."))
     db.session.refresh(attempt)
+    quiz_submitted.send(attempt)
     if result.passed:
         refresh_module_progress(attempt.enrolment, quiz.module, now=now)
     return attempt

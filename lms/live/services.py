@@ -3,8 +3,8 @@
 The caller owns the transaction: these functions add and flush, the view commits.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -31,7 +31,7 @@ from lms.models import (
     cohort_trainees,
     utcnow,
 )
-from lms.signals import requirement_met
+from lms.signals import attendance_recorded, requirement_met
 
 MAX_DURATION = 600
 SCHEDULE_WINDOW = timedelta(days=730)  # a typo in the year is refused rather than stored
@@ -73,35 +73,96 @@ def cohorts_for_staff(user) -> list[Cohort]:
     return list(db.session.scalars(query))
 
 
-def schedule_session(cohort: Cohort, *, actor: User, course_id: int, module_id: int | None, title: str,
-                     topic: str, starts_at: datetime, duration_minutes: int, place: str,
-                     video_url: str) -> LiveSession:
-    """A new session for `cohort`, counting toward the live hours of course `course_id`."""
+@dataclass(frozen=True)
+class SessionDetails:
+    """What a supervisor enters for a session, when scheduling it and when changing it."""
+
+    course_id: int
+    module_id: int | None
+    title: str
+    topic: str
+    starts_at: datetime
+    duration_minutes: int
+    place: str
+    video_url: str
+
+
+def _checked_details(details: SessionDetails) -> SessionDetails:
     versions = {version.course_id: version for version in live_course_versions()}
-    version = versions.get(course_id)
+    version = versions.get(details.course_id)
     if version is None:
         raise InvalidInput(_("Choose a course that declares live hours."), field="course")
-    if module_id is not None and module_id not in {module.id for module in version.modules}:
+    if details.module_id is not None and details.module_id not in {module.id for module in version.modules}:
         raise InvalidInput(_("Choose a module of %(course)s.", course=version.title), field="module")
-    if not 1 <= duration_minutes <= MAX_DURATION:
+    if not 1 <= details.duration_minutes <= MAX_DURATION:
         raise InvalidInput(_("Enter between 1 and %(max)d minutes.", max=MAX_DURATION), field="duration")
-    if abs(starts_at - utcnow()) > SCHEDULE_WINDOW:
+    if abs(details.starts_at - utcnow()) > SCHEDULE_WINDOW:
         raise InvalidInput(_("Choose a start within two years of today."), field="starts_at")
-    if not (place.strip() or video_url.strip()):
+    if not (details.place.strip() or details.video_url.strip()):
         raise InvalidInput(_("Give the place or the video link (or both)."), field="place")
-    session = LiveSession(cohort_id=cohort.id, course_id=course_id, module_id=module_id, title=title.strip(),
-                          topic=topic.strip(), starts_at=starts_at, duration_minutes=duration_minutes,
-                          place=place.strip(), video_url=video_url.strip(), created_by_id=actor.id)
+    return SessionDetails(course_id=details.course_id, module_id=details.module_id, title=details.title.strip(),
+                          topic=details.topic.strip(), starts_at=details.starts_at,
+                          duration_minutes=details.duration_minutes, place=details.place.strip(),
+                          video_url=details.video_url.strip())
+
+
+def schedule_session(cohort: Cohort, details: SessionDetails, *, actor: User) -> LiveSession:
+    """A new session for `cohort`, counting toward the live hours of the details' course."""
+    details = _checked_details(details)
+    session = LiveSession(cohort_id=cohort.id, created_by_id=actor.id, **asdict(details))
     db.session.add(session)
     db.session.flush()
     audit.record("live.session_scheduled", actor=actor, subject=session, cohort=cohort.id,
-                 starts_at=starts_at.isoformat(), minutes=duration_minutes)
+                 starts_at=details.starts_at.isoformat(), minutes=details.duration_minutes)
     return session
+
+
+def details_of(session: LiveSession) -> SessionDetails:
+    return SessionDetails(course_id=session.course_id, module_id=session.module_id, title=session.title,
+                          topic=session.topic or "", starts_at=session.starts_at,
+                          duration_minutes=session.duration_minutes, place=session.place or "",
+                          video_url=session.video_url or "")
+
+
+def has_attendance(session: LiveSession) -> bool:
+    return bool(db.session.scalar(sa.select(sa.func.count(Attendance.id)).where(Attendance.session_id == session.id)))
+
+
+# Attended minutes are capped by the session's length and credited to its course: once attendance is
+# taken, these stay as they were so that no trainee's recorded hours change behind their back.
+FIXED_ONCE_ATTENDED = ("course_id", "module_id", "starts_at", "duration_minutes")
+
+
+def _to_the_minute(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(second=0, microsecond=0)
+
+
+def change_session(session: LiveSession, details: SessionDetails, *, actor: User) -> bool:
+    """Change a scheduled session (a new room, a later start...). Returns False when nothing changed."""
+    details = _checked_details(details)
+    before = asdict(details_of(session))
+    after = asdict(details)
+    # The form has minutes only: a start unchanged to the minute is unchanged.
+    before["starts_at"], after["starts_at"] = _to_the_minute(before["starts_at"]), _to_the_minute(after["starts_at"])
+    changed = {name for name in after if after[name] != before[name]}
+    if not changed:
+        return False
+    if changed & set(FIXED_ONCE_ATTENDED) and has_attendance(session):
+        raise Conflict(_("Attendance is recorded for this session, so its course, module, start and length stay "
+                         "as they were; only the title, topic, place and link can change."))
+    for name in changed:
+        setattr(session, name, after[name])
+    db.session.flush()
+    audit.record("live.session_changed", actor=actor, subject=session, cohort=session.cohort_id,
+                 changed=sorted(changed),
+                 before={name: str(before[name]) for name in sorted(changed)},
+                 after={name: str(after[name]) for name in sorted(changed)})
+    return True
 
 
 def cancel_session(session: LiveSession, *, actor: User) -> None:
     """Remove a session scheduled by mistake; once attendance is recorded it is part of trainees' records."""
-    if db.session.scalar(sa.select(sa.func.count(Attendance.id)).where(Attendance.session_id == session.id)):
+    if has_attendance(session):
         raise Conflict(_("Attendance is recorded for this session, so it stays on the trainees' records."))
     audit.record("live.session_cancelled", actor=actor, subject=session, cohort=session.cohort_id,
                  title=session.title, starts_at=session.starts_at.isoformat())
@@ -164,6 +225,8 @@ def record_attendance(session: LiveSession, *, actor: User, entries: dict[int, t
                      previous=f"{previous[0]} {previous[1]}" if previous else None)
         changed += 1
     db.session.flush()
+    attendance_recorded.send(session, attendances=[row for user_id, row in attendance_by_user(session).items()
+                                                   if user_id in checked])
     for user_id in checked:
         requirement_met.send(trainees[user_id], course_id=session.course_id, actor=actor)
     return changed

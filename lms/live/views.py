@@ -4,7 +4,7 @@ from datetime import UTC
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone, to_utc
+from flask_babel import get_timezone, to_user_timezone, to_utc
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -111,14 +111,26 @@ def make_up(cohort_id: int):
     return _cohort_page(cohort, form, 400)
 
 
-def _session_form() -> SessionForm:
+def _session_form(**defaults) -> SessionForm:
     versions = services.live_course_versions()
-    form = SessionForm()
+    form = SessionForm(**defaults)
     form.course.choices = [SelectChoice(version.course_id, version.title) for version in versions]
     form.module.choices = [SelectChoice(0, _("None: a topic of its own"))] + [
         SelectChoice(module.id, f"{module.position}. {module.title}", optgroup=version.title)
         for version in versions for module in version.modules if module.live_minutes > 0]
     return form
+
+
+def _details(form: SessionForm) -> services.SessionDetails:
+    return services.SessionDetails(
+        course_id=form.course.data, module_id=form.module.data or None, title=form.title.data,
+        topic=form.topic.data or "", starts_at=to_utc(form.starts_at.data).replace(tzinfo=UTC),
+        duration_minutes=form.duration.data, place=form.place.data or "", video_url=form.video_url.data or "")
+
+
+def _session_page(form: SessionForm, cohort: Cohort, session: LiveSession | None = None):
+    return render_template("live/schedule.html", cohort=cohort, form=form, session=session,
+                           timezone_name=str(get_timezone())), (400 if form.errors else 200)
 
 
 @bp.route("/cohorts/<int:cohort_id>/schedule", methods=["GET", "POST"])
@@ -128,11 +140,7 @@ def schedule(cohort_id: int):
     form = _session_form()
     if form.validate_on_submit():
         try:
-            services.schedule_session(
-                cohort, actor=current_user, course_id=form.course.data, module_id=form.module.data or None,
-                title=form.title.data, topic=form.topic.data or "",
-                starts_at=to_utc(form.starts_at.data).replace(tzinfo=UTC), duration_minutes=form.duration.data,
-                place=form.place.data or "", video_url=form.video_url.data or "")
+            services.schedule_session(cohort, _details(form), actor=current_user)
         except DomainError as error:
             show_refusal(form, error, "title")
         else:
@@ -140,8 +148,30 @@ def schedule(cohort_id: int):
             flash(_("The session was scheduled; the cohort's trainees see it on their live sessions page."),
                   "success")
             return redirect(url_for("live.cohort", cohort_id=cohort.id))
-    return render_template("live/schedule.html", cohort=cohort, form=form, timezone_name=str(get_timezone())), (
-        400 if form.errors else 200)
+    return _session_page(form, cohort)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit(session_id: int):
+    session = _session_for_staff(session_id)
+    current = services.details_of(session)
+    form = _session_form(title=current.title, course=current.course_id, module=current.module_id or 0,
+                         topic=current.topic, starts_at=to_user_timezone(current.starts_at).replace(tzinfo=None),
+                         duration=current.duration_minutes, place=current.place, video_url=current.video_url)
+    form.submit.label.text = _("Save changes")
+    if form.validate_on_submit():
+        try:
+            changed = services.change_session(session, _details(form), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_refusal(form, error, "title")
+        else:
+            db.session.commit()
+            flash(_("The session was changed; trainees see the new details on their live sessions page and "
+                    "in their calendar.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("live.cohort", cohort_id=session.cohort_id))
+    return _session_page(form, session.cohort, session)
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])

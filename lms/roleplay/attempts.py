@@ -33,6 +33,7 @@ from lms.models import (
 )
 from lms.roleplay import uploads
 from lms.roleplay.submissions import attempts_for, enrolment_for, is_complete, revealed_turns
+from lms.signals import roleplay_submitted
 
 MAX_REPLY_CHARS = 4000
 
@@ -195,6 +196,7 @@ def submit_attempt(submission: Submission, trainee: User, *, share: float, rng: 
     assign_second_marker(submission, share=share, rng=rng)
     audit.record("roleplay.submitted", actor=trainee, subject=submission, attempt=submission.attempt_no)
     db.session.flush()
+    roleplay_submitted.send(submission)
     return True
 
 
@@ -262,4 +264,5 @@ def submit_recording(
     assign_second_marker(submission, share=share, rng=rng)
     audit.record("roleplay.submitted", actor=trainee, subject=submission, attempt=submission.attempt_no,
                  kind=SubmissionKind.RECORDED.value, size=stored.size)
+    roleplay_submitted.send(submission)
     return submission

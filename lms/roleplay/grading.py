@@ -20,6 +20,7 @@ from lms.learning.services import refresh_module_progress
 from lms.models import Grade, GradeKind, Scenario, Submission, SubmissionState, User, utcnow
 from lms.roleplay import rubric
 from lms.roleplay.submissions import criteria_for, decision_for, effective_grade, gate_checks_for
+from lms.signals import roleplay_graded
 
 GRADED_STATES = (SubmissionState.PASSED, SubmissionState.RESUBMIT)
 
@@ -104,6 +105,7 @@ def grade_submission(submission: Submission, grader: User, scores: Scores) -> Gr
     _apply(submission, grade, now)
     audit.record("roleplay.graded", actor=grader, subject=submission, target_user=submission.trainee,
                  grade_id=grade.id, total=grade.total, decision="pass" if grade.passed else "resubmit")
+    roleplay_graded.send(grade)
     return grade
 
 
@@ -124,6 +126,7 @@ def correct_grade(submission: Submission, grader: User, scores: Scores, reason: 
                  grade_id=grade.id, corrects_id=previous.id, reason=reason.strip(),
                  before={"total": previous.total, "passed": previous.passed, "levels": previous.levels},
                  after={"total": grade.total, "passed": grade.passed, "levels": grade.levels})
+    roleplay_graded.send(grade)
     return grade
 
 

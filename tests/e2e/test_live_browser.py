@@ -63,6 +63,13 @@ def test_supervisor_schedules_and_takes_attendance_then_the_trainee_sees_it_and_
     page.get_by_role("button", name="Schedule session").click()
     expect(page.get_by_text("The session was scheduled")).to_be_visible()
 
+    page.get_by_role("link", name="Change · Confidentiality practice circle").click()
+    axe(page, "change a session")
+    page.get_by_label("Place").fill("Lakeside library, room 4; east entrance")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("The session was changed")).to_be_visible()
+    expect(page.get_by_text("room 4")).to_be_visible()
+
     page.get_by_role("link", name=re.compile("Take attendance")).click()
     axe(page, "attendance form")
     page.get_by_label("Attendance of Noor Haddad").select_option("left_early")
@@ -90,7 +97,7 @@ def test_supervisor_schedules_and_takes_attendance_then_the_trainee_sees_it_and_
     download_info.value.save_as(path)
     events = parse_ics(path.read_bytes().decode("utf-8"))
     assert [unescape(e["SUMMARY"]) for e in events] == ["Confidentiality practice circle"]
-    assert unescape(events[0]["LOCATION"]) == "Lakeside library, room 3; east entrance"
+    assert unescape(events[0]["LOCATION"]) == "Lakeside library, room 4; east entrance"  # as changed
 
     open_more_menu(page)  # the code is signed once: under "More", beside the pages used less often
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Code of ethics").click()
