@@ -6,13 +6,13 @@ from lms.errors import LaunchRefused
 
 # (words in pylti1p3's message, reason, HTTP status)
 _KNOWN = [
+    (("expired",), "expired", 400),  # "Signature has expired": before the signature's own words
     (("signature", "unable to find public key", "can't decode id_token", "jwt kid", "jwt alg",
       "convert jwt key"), "bad_signature", 400),
     (("state",), "bad_state", 400),
     (("nonce",), "bad_nonce", 400),
     (("registration", "client id not registered", "issuer"), "unknown_platform", 403),
     (("deployment",), "unknown_deployment", 403),
-    (("expired",), "expired", 400),
     (("jwt must contain", "jwt format", "missing id_token"), "malformed", 400),
 ]
 

@@ -14,7 +14,8 @@ def frame_origins() -> list[str]:
     marking the session accessed: a page for an anonymous visitor must stay cacheable."""
     if not has_request_context():
         return []
-    origins = dict.get(session, FRAME_KEY) if isinstance(session, dict) else None
+    current = session._get_current_object()
+    origins = dict.get(current, FRAME_KEY) if isinstance(current, dict) else None
     return [origin for origin in origins if isinstance(origin, str)] if isinstance(origins, list) else []
 
 

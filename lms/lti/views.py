@@ -21,7 +21,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 
-from lms import audit, jobs
+from lms import audit, jobs, signals
 from lms.auth.permissions import can_manage_lti, can_sync_lti_roster, public, role_required
 from lms.auth.sessions import log_in
 from lms.errors import DomainError, LaunchRefused
@@ -43,13 +43,10 @@ DEEP_LINK_KEY = "_lti_deep_link"
 
 @bp.record_once
 def subscribe(state) -> None:
-    from lms import signals
-
-    for name, receiver in (("quiz_submitted", scores.on_quiz_submitted), ("exam_submitted", scores.on_exam_submitted),
-                           ("roleplay_graded", scores.on_roleplay_graded)):
-        signal = getattr(signals, name, None)
-        if signal is not None:
-            signal.connect(receiver)
+    # Final results of what platforms may have placed: scores go back to the platforms they came from.
+    signals.quiz_submitted.connect(scores.on_quiz_submitted)
+    signals.exam_submitted.connect(scores.on_exam_submitted)
+    signals.roleplay_graded.connect(scores.on_roleplay_graded)
     jobs.register_recovery(scores.RECOVERY, scores.enqueue_unsent_scores)
 
 
