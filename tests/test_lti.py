@@ -367,3 +367,43 @@ def test_the_tool_key_set_is_published_apart_from_the_certificate_keys(world, pe
     config = person.get(world.tool.url + "/lti/config.json").json()
     assert config["oidc_initiation_url"] == world.tool.url + "/lti/login"
     assert config["public_jwk_url"] == world.tool.url + "/lti/jwks"
+
+
+# -- rosters (NRPS) -----------------------------------------------------------------------------------
+
+
+def test_a_supervisor_reads_the_platform_roster_into_their_cohort(world, person):
+    from lms.models import Cohort, LtiContext, Organization
+
+    learner = world.platform.add_user(LEARNER, name="Lena Learner")
+    person.launch(world.platform, learner, world.platform.add_link(world.course_ref))  # known already
+    newcomer = world.platform.add_user(LEARNER, name="Nico Newcomer")  # never launched: created by the sync
+    instructor = world.platform.add_user(INSTRUCTOR)
+    staff = Browser()
+    assert staff.launch(world.platform, instructor, world.platform.add_link(world.course_ref)).status_code == 200
+    with world.app.app_context():
+        supervisor = db.session.get(User, world.user_for(instructor).id)
+        cohort = factories.make_cohort(db.session.get(Organization, world.org_id),
+                                       supervisors=[supervisor], name="Spring cohort (LMS)")
+        context = db.session.scalar(sa.select(LtiContext).where(LtiContext.platform_id == world.platform_id))
+        assert context.memberships_url.endswith("/memberships")
+        db.session.commit()
+        cohort_id, context_id = cohort.id, context.id
+    page = staff.get(world.tool.url + "/lti/rosters")
+    assert page.status_code == 200 and "Peer support 101" in page.text
+    synced = staff.post(f"{world.tool.url}/lti/rosters/{context_id}", data={"cohort": cohort_id})
+    assert synced.status_code == 200 and "trainees added" in synced.text
+    with world.app.app_context():
+        names = {user.name for user in db.session.get(Cohort, cohort_id).trainees}
+        assert {"Lena Learner", "Nico Newcomer"} <= names
+        assert world.user_for(instructor).name not in names
+    assert world.user_for(learner).id  # the learner who launched was found again, not duplicated
+    assert world.user_for(newcomer).organization_id == world.org_id
+    assert world.audit("lti.roster_synced")[-1].details["added"] >= 2
+
+
+def test_a_learner_cannot_read_a_roster(world, person):
+    hint = world.platform.add_user(LEARNER)
+    person.launch(world.platform, hint, world.platform.add_link(world.course_ref))
+    assert person.get(world.tool.url + "/lti/rosters").status_code == 403
+    assert person.post(world.tool.url + "/lti/rosters/1", data={"cohort": 1}).status_code == 403

@@ -329,10 +329,12 @@ def can_manage_lti(user, organization_id: int | None) -> bool:
     return can_manage_organization(user, organization_id)
 
 
-def can_sync_lti_roster(user, lti_context, cohort) -> bool:
-    """Reading a platform course's roster into a cohort: the platform and the cohort belong to the same
-    organization, and the user is a supervisor of that cohort, or may manage the organization."""
-    if not user.is_authenticated or lti_context.platform.organization_id != cohort.organization_id:
+def can_sync_lti_roster(user, cohort, platform_organization_id: int | None = None) -> bool:
+    """Reading a platform course's roster into a cohort: a supervisor of that cohort, its organization's
+    administrators, administrators; never from a platform of another organization."""
+    if not user.is_authenticated:
+        return False
+    if platform_organization_id is not None and platform_organization_id != cohort.organization_id:
         return False
     if can_manage_organization(user, cohort.organization_id):
         return True

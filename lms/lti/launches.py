@@ -44,10 +44,10 @@ STAFF_ROLES = ("Instructor", "TeachingAssistant", "ContentDeveloper", "Administr
 
 def map_role(roles: Iterable[str]) -> Role:
     """Instructor (and teaching assistants, designers, administrators of the course) → supervisor; anyone
-    else (Learner, or no role) → trainee. Institution roles (`.../institution/person#...`) do not count:
-    only the person's role in this course does."""
+    else (Learner, or no role) → trainee. Institution and system roles (`.../institution/person#...`,
+    `.../system/person#...`) do not count: only the person's role in this course does."""
     for role in roles or ():
-        if not isinstance(role, str) or "/institution/" in role:
+        if not isinstance(role, str) or "/institution/" in role or "/system/" in role:
             continue
         name = role.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         if name in STAFF_ROLES:

@@ -361,7 +361,7 @@ def sync_roster(context_id: int):
         flash(_("Choose a cohort."), "error")
         return redirect(url_for("lti.rosters"))
     cohort = db.session.get(Cohort, form.cohort.data)
-    if cohort is None or not can_sync_lti_roster(user, context, cohort):
+    if cohort is None or not can_sync_lti_roster(user, cohort, context.platform.organization_id):
         abort(403)
     try:
         result = jobs.enqueue(roster.sync_roster, context.id, cohort.id, user.id)

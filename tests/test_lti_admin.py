@@ -1,0 +1,208 @@
+"""Registering LTI platforms from the pages alone, who may, and the rules that need no platform server."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from lms.lti import launches, scores
+from lms.lti.failures import refusal_for
+from lms.models import AuditEvent, LtiContext, LtiLaunch, LtiPlatform, LtiResourceLink, LtiScore, Role
+from tests import factories
+
+GOOD = {
+    "name": "County Moodle", "issuer": "https://moodle.county.example", "client_id": "aBc123",
+    "deployment_ids": "1\n2, 2", "auth_login_url": "https://moodle.county.example/mod/lti/auth.php",
+    "auth_token_url": "https://moodle.county.example/mod/lti/token.php",
+    "key_set_url": "https://moodle.county.example/mod/lti/certs.php",
+}
+
+
+def _platform(org, **fields) -> LtiPlatform:
+    values = {"name": "Other Canvas", "issuer": "https://canvas.instructure.com", "client_id": f"1000{org.id}",
+              "deployment_ids": ["d1"], "auth_login_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+              "auth_token_url": "https://sso.canvaslms.com/login/oauth2/token",
+              "key_set_url": "https://sso.canvaslms.com/api/lti/security/jwks", **fields}
+    return LtiPlatform(organization_id=org.id, **values)
+
+
+def test_an_org_admin_registers_a_platform_from_the_pages_alone(db, client, auth, people):
+    auth.login(people["org_admin"])
+    page = client.get("/lti/platforms")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for shown in ("/lti/login", "/lti/launch", "/lti/jwks", "Initiate login URL", "OpenID Connect Initiation Url",
+                  "Redirection URI(s)", "Public keyset"):
+        assert shown in text
+    response = client.post("/lti/platforms", data=GOOD)
+    assert response.status_code == 302
+    platform = db.session.scalar(sa.select(LtiPlatform))
+    assert platform.organization_id == people["org"].id and platform.deployment_ids == ["1", "2"]
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "lti.platform_registered"))
+    assert event.actor_id == people["org_admin"].id and event.details["client_id"] == "aBc123"
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "County Moodle" in detail and "oidc_initiation_url" in detail
+    assert "PRIVATE KEY" not in detail and '"d":' not in detail
+
+
+def test_registration_errors_appear_next_to_their_fields(db, client, auth, people):
+    auth.login(people["org_admin"])
+    response = client.post("/lti/platforms", data={**GOOD, "issuer": "", "auth_login_url": "ftp://x",
+                                                   "deployment_ids": " \n "})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert 'id="issuer-error"' in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 0
+    bad_url = client.post("/lti/platforms", data={**GOOD, "auth_login_url": "ftp://x"})
+    assert bad_url.status_code == 400 and 'id="auth_login_url-error"' in bad_url.get_data(as_text=True)
+    no_deployment = client.post("/lti/platforms", data={**GOOD, "deployment_ids": " \n "})
+    assert 'id="deployment_ids-error"' in no_deployment.get_data(as_text=True)
+
+
+def test_the_same_issuer_and_client_id_cannot_be_registered_twice(db, client, auth, people):
+    auth.login(people["org_admin"])
+    assert client.post("/lti/platforms", data=GOOD).status_code == 302
+    again = client.post("/lti/platforms", data={**GOOD, "name": "Again"})
+    assert again.status_code == 400 and 'id="client_id-error"' in again.get_data(as_text=True)
+
+
+def test_several_platforms_at_once_and_an_admin_chooses_the_organization(db, client, auth, people):
+    auth.login(people["admin"])
+    other = people["other_org"]
+    assert client.post("/lti/platforms", data={**GOOD, "organization": other.id}).status_code == 302
+    assert client.post("/lti/platforms", data={**GOOD, "organization": other.id, "client_id": "second",
+                                               "name": "Canvas"}).status_code == 302
+    assert [p.organization_id for p in db.session.scalars(sa.select(LtiPlatform))] == [other.id, other.id]
+
+
+@pytest.mark.parametrize("role", ["trainee", "supervisor"])
+def test_wrong_roles_cannot_open_the_registration_pages(db, client, auth, people, role):
+    platform = _platform(people["org"])
+    db.session.add(platform)
+    db.session.commit()
+    auth.login(people[role])
+    assert client.get("/lti/platforms").status_code == 403
+    assert client.post("/lti/platforms", data=GOOD).status_code == 403
+    assert client.get(f"/lti/platforms/{platform.id}").status_code == 403
+    assert client.post(f"/lti/platforms/{platform.id}/active").status_code == 403
+
+
+def test_another_organizations_admin_cannot_see_or_change_its_platform(db, client, auth, people):
+    platform = _platform(people["other_org"])
+    db.session.add(platform)
+    db.session.commit()
+    auth.login(people["org_admin"])
+    assert "Other Canvas" not in client.get("/lti/platforms").get_data(as_text=True)
+    assert client.get(f"/lti/platforms/{platform.id}").status_code == 404
+    assert client.post(f"/lti/platforms/{platform.id}", data=GOOD).status_code == 404
+    assert client.post(f"/lti/platforms/{platform.id}/active").status_code == 404
+    assert db.session.get(LtiPlatform, platform.id).active is True
+
+
+def test_an_org_admin_edits_and_turns_off_their_platform(db, client, auth, people):
+    platform = _platform(people["org"])
+    db.session.add(platform)
+    db.session.commit()
+    auth.login(people["org_admin"])
+    form = client.get(f"/lti/platforms/{platform.id}").get_data(as_text=True)
+    assert "d1" in form
+    assert client.post(f"/lti/platforms/{platform.id}", data={**GOOD, "client_id": "new"}).status_code == 302
+    assert db.session.get(LtiPlatform, platform.id).client_id == "new"
+    assert client.post(f"/lti/platforms/{platform.id}/active").status_code == 302
+    assert db.session.get(LtiPlatform, platform.id).active is False
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"lti.platform_updated", "lti.platform_disabled"} <= actions
+
+
+def test_the_deep_linking_picker_needs_a_deep_linking_launch(db, client, auth, people):
+    auth.login(people["supervisor"])
+    assert client.get("/lti/deep-link").status_code == 404
+    auth.switch_to(people["trainee"])
+    assert client.get("/lti/deep-link").status_code == 403
+
+
+def test_a_roster_of_another_organization_cannot_be_read(db, client, auth, people):
+    platform = _platform(people["other_org"])
+    db.session.add(platform)
+    db.session.flush()
+    context = LtiContext(platform_id=platform.id, context_id="c", memberships_url="https://x.example/m")
+    db.session.add(context)
+    db.session.commit()
+    auth.login(people["supervisor"])
+    assert "x.example" not in client.get("/lti/rosters").get_data(as_text=True)
+    response = client.post(f"/lti/rosters/{context.id}", data={"cohort": people["cohort"].id})
+    assert response.status_code == 404
+
+
+def test_a_supervisor_cannot_read_a_roster_into_a_cohort_they_do_not_supervise(db, client, auth, people):
+    platform = _platform(people["org"])
+    db.session.add(platform)
+    db.session.flush()
+    context = LtiContext(platform_id=platform.id, context_id="c", memberships_url="https://x.example/m")
+    db.session.add(context)
+    db.session.commit()
+    auth.login(people["other_supervisor"])
+    response = client.post(f"/lti/rosters/{context.id}", data={"cohort": people["cohort"].id})
+    assert response.status_code in (302, 403)  # the cohort is not theirs to choose
+    assert not db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "lti.roster_synced")).all()
+
+
+# -- rules without a platform -----------------------------------------------------------------------------
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize(("roles", "expected"), [
+    ([LIS + "membership#Learner"], Role.TRAINEE),
+    ([LIS + "membership#Instructor"], Role.SUPERVISOR),
+    ([LIS + "membership#Learner", LIS + "membership/Instructor#TeachingAssistant"], Role.SUPERVISOR),
+    ([LIS + "institution/person#Instructor", LIS + "membership#Learner"], Role.TRAINEE),
+    ([LIS + "system/person#Administrator"], Role.TRAINEE),
+    (["Instructor"], Role.SUPERVISOR),  # the short form some platforms send
+    ([], Role.TRAINEE),
+])
+def test_platform_roles_map_to_ours(roles, expected):
+    assert launches.map_role(roles) == expected
+
+
+@pytest.mark.parametrize(("message", "reason", "status"), [
+    ("Can't decode id_token: Signature verification failed", "bad_signature", 400),
+    ("Can't decode id_token: Signature has expired", "expired", 400),
+    ("Unable to find public key", "bad_signature", 400),
+    ("State not found", "bad_state", 400),
+    ("Invalid Nonce", "bad_nonce", 400),
+    ("Registration not found.", "unknown_platform", 403),
+    ("Unable to find deployment", "unknown_deployment", 403),
+    ("Invalid id_token, JWT must contain 3 parts", "malformed", 400),
+    ("Message validation failed", "missing_claims", 400),
+])
+def test_library_errors_become_clear_refusals(app, message, reason, status):
+    refusal = refusal_for(Exception(message))
+    assert (refusal.reason, refusal.status_code) == (reason, status)
+    assert refusal.message and message not in refusal.message
+
+
+def test_a_role_play_grade_and_its_correction_queue_one_score_and_an_unreachable_platform_is_recorded(db, people):
+    trainee, supervisor = people["trainee"], people["supervisor"]
+    submission = factories.make_submission(trainee, factories.make_enrolled_scenario(trainee))
+    scenario = submission.scenario
+    ref = f"roleplay/{scenario.module.course_version.course.slug}/{scenario.module.slug}/{scenario.slug}"
+    platform = _platform(people["org"], auth_token_url="http://127.0.0.1:9/token")
+    db.session.add(platform)
+    db.session.flush()
+    link = LtiResourceLink(platform_id=platform.id, resource_link_id="rl", target=ref,
+                           lineitem_url="http://127.0.0.1:9/lineitems/1", ags_scopes=[scores.SCORE_SCOPE])
+    db.session.add(link)
+    db.session.flush()
+    db.session.add(LtiLaunch(resource_link_id=link.id, user_id=trainee.id, sub="s-1"))
+    db.session.flush()
+    criteria = {criterion: 3 for criterion in scenario.criteria}
+    grade = factories.make_grade(submission, supervisor, criteria)
+    scores.on_roleplay_graded(grade)
+    row = db.session.scalar(sa.select(LtiScore))
+    assert row.state == "failed" and row.tries == 1 and "Connection refused" in row.last_error
+    assert row.score_given == grade.total and row.score_maximum == 4 * len(criteria)
+    grade.total = 1  # a correction: the same row, the new score, pending again
+    scores.on_roleplay_graded(grade)
+    rows = db.session.scalars(sa.select(LtiScore)).all()
+    assert len(rows) == 1 and rows[0].score_given == 1 and rows[0].tries == 1
