@@ -36,6 +36,8 @@ MORE_NAVIGATION = [
     ("certificates.index", _l("Certificates")),
     ("item_analysis.index", _l("Item analysis")),
     ("orgs.api_keys", _l("API keys")),
+    ("lti.platforms", _l("LMS platforms")),
+    ("lti.rosters", _l("LMS class lists")),
     ("admin.home", _l("Administration")),
 ]
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lms.models import SupervisedHours
+from lms.models import LtiPlatform, SupervisedHours
 from lms.orgs import invitations
 from tests import factories, org_factories
 from tests.conftest import FreshContextClient
@@ -45,6 +45,10 @@ def world(app, db, people, courses):
     factories.make_attendance(live_session, trainee, "late", 20)
     _, token = invitations.invite(people["org"], email="newcomer@example.org", name="New Comer", role="trainee",
                                   cohort=people["cohort"])
+    platform = LtiPlatform(organization_id=people["org"].id, name="Moodle", issuer="https://moodle.example",
+                           client_id="c", deployment_ids=["1"], auth_login_url="https://moodle.example/auth",
+                           auth_token_url="https://moodle.example/token", key_set_url="https://moodle.example/keys")
+    db.session.add(platform)
     db.session.commit()
     return {
         "course_slug": [version.course.slug, record["version"].course.slug],
@@ -66,6 +70,7 @@ def world(app, db, people, courses):
         "course_version_id": [str(version.id)],
         "sitting_id": ["1"], "enrolment_id": ["1"],
         "session_id": [str(live_session.id)],
+        "platform_id": [str(platform.id)],
     }
 
 
