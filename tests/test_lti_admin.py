@@ -206,3 +206,25 @@ def test_a_role_play_grade_and_its_correction_queue_one_score_and_an_unreachable
     scores.on_roleplay_graded(grade)
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert len(rows) == 1 and rows[0].score_given == 1 and rows[0].tries == 1
+
+
+def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
+    from types import SimpleNamespace
+
+    trainee = people["trainee"]
+    platform = _platform(people["org"], auth_token_url="http://127.0.0.1:9/token")
+    db.session.add(platform)
+    db.session.flush()
+    links = [LtiResourceLink(platform_id=platform.id, resource_link_id=rlid, target=target,
+                             lineitem_url="http://127.0.0.1:9/lineitems/1")
+             for rlid, target in (("exam", "exam/core"), ("course", "course/core"))]
+    db.session.add_all(links)
+    db.session.flush()
+    db.session.add_all([LtiLaunch(resource_link_id=link.id, user_id=trainee.id, sub="s") for link in links])
+    db.session.flush()
+    attempt = SimpleNamespace(id=7, score=82, course_version=SimpleNamespace(course=SimpleNamespace(slug="core")),
+                              enrolment=SimpleNamespace(user_id=trainee.id))
+    scores.on_exam_submitted(attempt)
+    rows = db.session.scalars(sa.select(LtiScore)).all()
+    assert [(row.launch.resource_link.target, row.source, row.score_given) for row in rows] == [
+        ("exam/core", "exam_attempt:7", 82.0)]

@@ -25,7 +25,7 @@ from lms import audit, jobs, signals
 from lms.auth.permissions import can_manage_lti, can_sync_lti_roster, public, role_required
 from lms.auth.sessions import log_in
 from lms.errors import DomainError, LaunchRefused
-from lms.extensions import csrf, db
+from lms.extensions import csrf, db, limiter
 from lms.forms import show_refusal
 from lms.lti import keys, launches, registrations, roster, scores, targets
 from lms.lti.failures import refusal_for
@@ -82,12 +82,18 @@ def _refuse(error: Exception, *, platform: LtiPlatform | None = None, step: str)
 # -- what platforms call ----------------------------------------------------------------------------------
 
 
+# Per address: a classroom behind one router launches at once; a flood of refusals (each an audit row) does not.
+LAUNCH_LIMIT = "300 per minute"
+
+
 @bp.route("/lti/login", methods=["GET", "POST"])
 @csrf.exempt
+@limiter.limit(LAUNCH_LIMIT)
 @public
 def login():
     """OIDC third-party login initiation: the platform names itself; we send the browser to its
-    authorization endpoint with a fresh state (cookie) and nonce (session)."""
+    authorization endpoint with a fresh state (cookie) and nonce (session). The platform may use GET: a
+    refusal is still written to the audit log (the one write a GET here makes), as a security event."""
     lti_request, session_service, cookie_service = _services()
     conf = DatabaseToolConf()
     target_link = request.values.get("target_link_uri") or url_for("lti.launch", _external=True)
@@ -109,6 +115,7 @@ def login():
 
 @bp.post("/lti/launch")
 @csrf.exempt
+@limiter.limit(LAUNCH_LIMIT)
 @public
 def launch():
     """The platform's signed id_token, posted by the browser: a resource link opens its course, a deep
