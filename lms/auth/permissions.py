@@ -329,6 +329,13 @@ def can_manage_lti(user, organization_id: int | None) -> bool:
     return can_manage_organization(user, organization_id)
 
 
+def can_place_lti_content(user, platform) -> bool:
+    """Answering a platform's deep-linking request (choosing what its course links to): staff of the
+    platform's organization who came from it, while its registration is on."""
+    return (_has_role(user, Role.SUPERVISOR, Role.ORG_ADMIN) and bool(platform.active)
+            and _same_organization(user, platform.organization_id))
+
+
 def can_sync_lti_roster(user, cohort, platform_organization_id: int | None = None) -> bool:
     """Reading a platform course's roster into a cohort: a supervisor of that cohort, its organization's
     administrators, administrators; never from a platform of another organization."""
