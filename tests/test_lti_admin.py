@@ -228,3 +228,23 @@ def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert [(row.launch.resource_link.target, row.source, row.score_given) for row in rows] == [
         ("exam/core", "exam_attempt:7", 82.0)]
+
+
+@pytest.mark.parametrize("fast_paths", [True, False])
+def test_a_framed_session_cookie_is_samesite_none_and_secure_on_https_only(tmp_path, fast_paths):
+    from flask import session
+
+    from lms import create_app
+    from lms.lti.framing import allow_framing
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path, FAST_PATHS=fast_paths))
+    interface = app.session_interface
+    with app.test_request_context("/", base_url="https://peercert.example"):
+        assert (interface.get_cookie_samesite(app), interface.get_cookie_secure(app)) == ("Lax", False)
+        allow_framing(["https://moodle.example"])
+        assert (interface.get_cookie_samesite(app), interface.get_cookie_secure(app)) == ("None", True)
+        assert session["_lti_frame"] == ["https://moodle.example"]
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
+        allow_framing(["http://127.0.0.1:8000"])
+        assert interface.get_cookie_samesite(app) == "Lax"  # browsers refuse SameSite=None without Secure
