@@ -407,3 +407,18 @@ def test_a_learner_cannot_read_a_roster(world, person):
     person.launch(world.platform, hint, world.platform.add_link(world.course_ref))
     assert person.get(world.tool.url + "/lti/rosters").status_code == 403
     assert person.post(world.tool.url + "/lti/rosters/1", data={"cohort": 1}).status_code == 403
+
+
+def _b64(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("token", [
+    "not-a-jwt", "a.b.c", f"{_b64({'alg': 'RS256'})}.{_b64([1, 2])}.sig", f"{_b64([])}.{_b64({'nonce': 'n'})}.sig",
+    f"{_b64({'alg': 'RS256', 'kid': 'k'})}.{_b64({'nonce': 1, 'iss': ['x'], 'aud': {}})}.sig",
+])
+def test_a_malformed_id_token_with_a_good_state_is_a_clear_400(world, person, token):
+    hint = world.platform.add_user()
+    at_platform = person.get(world.platform.login_url(hint, world.platform.add_link(world.course_ref)))
+    refused = person.auto_post(at_platform, change=lambda fields: {**fields, "id_token": token})
+    assert refused.status_code in (400, 403), refused.text[:300]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from lms import signals
 from lms.lti import launches, scores
 from lms.lti.failures import refusal_for
 from lms.models import AuditEvent, LtiContext, LtiLaunch, LtiPlatform, LtiResourceLink, LtiScore, Role
@@ -198,12 +199,12 @@ def test_a_role_play_grade_and_its_correction_queue_one_score_and_an_unreachable
     db.session.flush()
     criteria = {criterion: 3 for criterion in scenario.criteria}
     grade = factories.make_grade(submission, supervisor, criteria)
-    scores.on_roleplay_graded(grade)
+    signals.roleplay_graded.send(grade)  # what grading sends for a grade that counts
     row = db.session.scalar(sa.select(LtiScore))
     assert row.state == "failed" and row.tries == 1 and "Connection refused" in row.last_error
     assert row.score_given == grade.total and row.score_maximum == 4 * len(criteria)
     grade.total = 1  # a correction: the same row, the new score, pending again
-    scores.on_roleplay_graded(grade)
+    signals.roleplay_graded.send(grade)
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert len(rows) == 1 and rows[0].score_given == 1 and rows[0].tries == 1
 
@@ -224,7 +225,7 @@ def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
     db.session.flush()
     attempt = SimpleNamespace(id=7, score=82, course_version=SimpleNamespace(course=SimpleNamespace(slug="core")),
                               enrolment=SimpleNamespace(user_id=trainee.id))
-    scores.on_exam_submitted(attempt)
+    signals.exam_submitted.send(attempt)
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert [(row.launch.resource_link.target, row.source, row.score_given) for row in rows] == [
         ("exam/core", "exam_attempt:7", 82.0)]

@@ -113,9 +113,8 @@ def launch():
     try:
         message = FlaskMessageLaunch(lti_request, conf, session_service=session_service,
                                      cookie_service=cookie_service)
-        claims = message.get_launch_data()  # validates state, signature, nonce, registration, deployment
+        claims, deep_link = _validated(message)
         platform = conf.platform
-        deep_link = message.is_deep_link_launch()
         launches.check_claims(claims, resource_launch=not deep_link)
         launches.spend_nonce(platform, claims["nonce"])
         session.pop(f"lti1p3-nonce-{claims['nonce']}", None)
@@ -138,6 +137,19 @@ def launch():
     except (LtiException, OIDCException, DomainError) as error:
         return _refuse(error, platform=platform or conf.platform, step="launch")
     return redirect(destination)
+
+
+def _validated(message: FlaskMessageLaunch) -> tuple[dict, bool]:
+    """The launch's claims once pylti1p3 checked state, signature, nonce, registration and deployment.
+    A token whose parts are not the JSON objects pylti1p3 expects makes it raise other errors than its own:
+    those are malformed launches too, never a 500."""
+    try:
+        claims = message.get_launch_data()
+        return claims, message.is_deep_link_launch()
+    except (LtiException, OIDCException):
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise LaunchRefused(str(refusal_for(LtiException("JWT format")).message), reason="malformed") from error
 
 
 def _start_deep_link(platform: LtiPlatform, claims, user) -> str:
