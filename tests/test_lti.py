@@ -103,6 +103,20 @@ def person():
         yield session
 
 
+@pytest.fixture
+def another():
+    """More browsers (another person, or a copy of someone's cookies), each closed after the test."""
+    opened = []
+
+    def new() -> Browser:
+        opened.append(Browser())
+        return opened[-1]
+
+    yield new
+    for session in opened:
+        session.close()
+
+
 def take_quiz(world: World, person: Browser, *, right: int) -> None:
     """Start the knowledge check and answer `right` of its two questions correctly, as the person would."""
     quiz_url = f"{world.tool.url}/courses/{world.course_slug}/modules/{world.module_slug}/quiz"
@@ -129,7 +143,7 @@ def test_login_initiation_sends_the_browser_to_the_platform_with_state_and_nonce
     assert any(name.startswith("lti1p3-state-") for name in person.cookies.keys())
 
 
-def test_a_learner_launch_lands_in_the_linked_knowledge_check_as_an_enrolled_trainee(world, person):
+def test_a_learner_launch_lands_in_the_linked_knowledge_check_as_an_enrolled_trainee(world, person, another):
     hint = world.platform.add_user(LEARNER, name="Rosa Learner")
     rlid = world.platform.add_link(world.quiz_ref)
     landed = person.launch(world.platform, hint, rlid)
@@ -146,7 +160,7 @@ def test_a_learner_launch_lands_in_the_linked_knowledge_check_as_an_enrolled_tra
     assert "X-Frame-Options" not in landed.headers
     assert "peercert_session" in person.cookies.keys()
     # Another launch finds the same person by the platform's sub, not a new account.
-    again = Browser().launch(world.platform, hint, rlid)
+    again = another().launch(world.platform, hint, rlid)
     assert again.status_code == 200
     assert world.user_for(hint).id == user.id
 
@@ -205,7 +219,7 @@ def test_a_tampered_id_token_is_refused_and_audited(world, person):
     assert world.user_for(hint) is None
 
 
-def test_a_replayed_launch_is_refused_and_audited(world, person):
+def test_a_replayed_launch_is_refused_and_audited(world, person, another):
     hint = world.platform.add_user()
     rlid = world.platform.add_link(world.course_ref)
     at_platform = person.get(world.platform.login_url(hint, rlid))
@@ -216,13 +230,13 @@ def test_a_replayed_launch_is_refused_and_audited(world, person):
     assert again.status_code == 400
     assert world.audit("lti.refused")[-1].details["reason"] == "bad_nonce"
     # With a copy of the cookies from before the launch (nonce and state still in them): the nonce is spent.
-    thief = Browser()
+    thief = another()
     thief.cookies.update(cookies_before_launch)
     replayed = thief.auto_post(at_platform)
     assert replayed.status_code == 409
     assert world.audit("lti.refused")[-1].details["reason"] == "replayed"
     # From a browser without the state cookie, the form is refused too.
-    assert Browser().auto_post(at_platform).status_code == 400
+    assert another().auto_post(at_platform).status_code == 400
     assert world.audit("lti.refused")[-1].details["reason"] == "bad_state"
 
 
@@ -327,7 +341,7 @@ def test_a_score_the_platform_refuses_is_kept_as_failed_and_sent_by_the_recovery
 # -- deep linking ---------------------------------------------------------------------------------------
 
 
-def test_deep_linking_round_trip_places_a_graded_knowledge_check(world, person):
+def test_deep_linking_round_trip_places_a_graded_knowledge_check(world, person, another):
     hint = world.platform.add_user(INSTRUCTOR)
     picker = person.launch(world.platform, hint, "dl:1")
     assert picker.status_code == 200 and picker.url == world.tool.url + "/lti/deep-link"
@@ -342,7 +356,7 @@ def test_deep_linking_round_trip_places_a_graded_knowledge_check(world, person):
     assert item["lineItem"]["scoreMaximum"] == 100
     # A learner launched from the placed link lands in the knowledge check, and their score goes back.
     learner = world.platform.add_user()
-    learner_browser = Browser()
+    learner_browser = another()
     landed = learner_browser.launch(world.platform, learner, item["resource_link_id"])
     assert landed.url.endswith(f"/modules/{world.module_slug}/quiz")
     take_quiz(world, learner_browser, right=2)
@@ -372,14 +386,14 @@ def test_the_tool_key_set_is_published_apart_from_the_certificate_keys(world, pe
 # -- rosters (NRPS) -----------------------------------------------------------------------------------
 
 
-def test_a_supervisor_reads_the_platform_roster_into_their_cohort(world, person):
+def test_a_supervisor_reads_the_platform_roster_into_their_cohort(world, person, another):
     from lms.models import Cohort, LtiContext, Organization
 
     learner = world.platform.add_user(LEARNER, name="Lena Learner")
     person.launch(world.platform, learner, world.platform.add_link(world.course_ref))  # known already
     newcomer = world.platform.add_user(LEARNER, name="Nico Newcomer")  # never launched: created by the sync
     instructor = world.platform.add_user(INSTRUCTOR, name="Ira Instructor")
-    staff = Browser()
+    staff = another()
     assert staff.launch(world.platform, instructor, world.platform.add_link(world.course_ref)).status_code == 200
     with world.app.app_context():
         supervisor = db.session.get(User, world.user_for(instructor).id)
