@@ -229,6 +229,11 @@ def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert [(row.launch.resource_link.target, row.source, row.score_given) for row in rows] == [
         ("exam/core", "exam_attempt:7", 82.0)]
+    signals.exam_voided.send(attempt)  # the attempt no longer counts: its score is withdrawn
+    row = db.session.scalar(sa.select(LtiScore))
+    assert row.score_given is None and row.comment == "Attempt voided" and row.tries == 1
+    signals.exam_voided.send(SimpleNamespace(id=8))  # another attempt: nothing of it was sent
+    assert db.session.scalar(sa.select(LtiScore)).comment == "Attempt voided"
 
 
 @pytest.mark.parametrize("fast_paths", [True, False])

@@ -14,5 +14,6 @@ def subscribe(state) -> None:
     # Final results of what platforms may have placed: scores go back to the platforms they came from.
     signals.quiz_submitted.connect(scores.on_quiz_submitted)
     signals.exam_submitted.connect(scores.on_exam_submitted)
+    signals.exam_voided.connect(scores.on_exam_voided)
     signals.roleplay_graded.connect(scores.on_roleplay_graded)
     jobs.register_recovery(scores.RECOVERY, scores.enqueue_unsent_scores)

@@ -3,8 +3,9 @@
 A knowledge check, an exam or a role-play grade that is final (the `quiz_submitted`, `exam_submitted` and
 `roleplay_graded` signals) writes one `LtiScore` row per LTI launch of that person on a link to that
 activity, pending, and enqueues `send_score`. The row is the record: sent, or failed with the error and the
-number of tries. A re-grade overwrites the row and sends again. `RECOVERY` re-enqueues what is pending or
-failed (workers run it every few minutes; `flask jobs recover` by hand)."""
+number of tries. A re-grade overwrites the row and sends again; a voided exam attempt withdraws its score.
+`RECOVERY` re-enqueues what is pending or failed (workers run it every few minutes; `flask jobs recover`
+by hand)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,23 @@ def on_roleplay_graded(grade, **_kwargs) -> None:
                  comment=grade.feedback or "")
 
 
+def on_exam_voided(attempt, **_kwargs) -> None:
+    """A voided attempt no longer counts: where its score is the one the platform holds, withdraw it."""
+    rows = db.session.scalars(sa.select(LtiScore).where(LtiScore.source == f"exam_attempt:{attempt.id}")).all()
+    for score in rows:
+        _make_pending(score, source=score.source, given=None, maximum=score.score_maximum,
+                      comment="Attempt voided")
+    db.session.flush()
+    for score in rows:
+        jobs.enqueue(send_score, score.id)
+
+
+def _make_pending(score: LtiScore, *, source: str, given: float | None, maximum: float, comment: str) -> None:
+    score.source, score.score_given, score.score_maximum = source, given, float(maximum)
+    score.comment, score.scored_at, score.updated_at = comment[:2000], utcnow(), utcnow()
+    score.state, score.tries, score.last_error, score.sent_at = ScoreState.PENDING, 0, None, None
+
+
 def queue_scores(user_id: int, refs: list[str], given: float, maximum: float, source: str, *,
                  comment: str = "") -> list[LtiScore]:
     """The latest result of `user_id` for every LTI link to one of `refs` they launched, made pending."""
@@ -79,9 +97,7 @@ def queue_scores(user_id: int, refs: list[str], given: float, maximum: float, so
         if score is None:
             score = LtiScore(launch_id=launch.id)
             db.session.add(score)
-        score.source, score.score_given, score.score_maximum = source, float(given), float(maximum)
-        score.comment, score.scored_at, score.updated_at = comment[:2000], utcnow(), utcnow()
-        score.state, score.tries, score.last_error, score.sent_at = ScoreState.PENDING, 0, None, None
+        _make_pending(score, source=source, given=float(given), maximum=maximum, comment=comment)
         rows.append(score)
     db.session.flush()
     for score in rows:
@@ -128,13 +144,12 @@ def post_score(score: LtiScore) -> None:
         {"scope": list(link.ags_scopes or []) or [SCORE_SCOPE], "lineitem": link.lineitem_url,
          "lineitems": link.lineitems_url},
     )
-    grade = (AgsGrade()
-             .set_score_given(score.score_given)
-             .set_score_maximum(score.score_maximum)
-             .set_timestamp(score.scored_at.isoformat())
-             .set_activity_progress("Completed")
-             .set_grading_progress("FullyGraded")
-             .set_user_id(launch.sub))
+    grade = AgsGrade().set_timestamp(score.scored_at.isoformat()).set_user_id(launch.sub)
+    if score.score_given is None:  # withdrawn: the platform's grade book shows no result
+        grade.set_activity_progress("Initialized").set_grading_progress("NotReady")
+    else:
+        grade.set_score_given(score.score_given).set_score_maximum(score.score_maximum)
+        grade.set_activity_progress("Completed").set_grading_progress("FullyGraded")
     if score.comment:
         grade.set_comment(score.comment)
     if link.lineitem_url:

@@ -136,7 +136,7 @@ class LtiScore(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     launch_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lti_launches.id", ondelete="CASCADE"))
     source: so.Mapped[str] = so.mapped_column(sa.String(40))  # quiz_attempt:<id> | exam_attempt:<id> | grade:<id>
-    score_given: so.Mapped[float]
+    score_given: so.Mapped[float | None]  # None: the result was withdrawn (a voided exam attempt)
     score_maximum: so.Mapped[float]
     comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     scored_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -116,7 +116,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('launch_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
-    sa.Column('score_given', sa.Double(), nullable=False),
+    sa.Column('score_given', sa.Double(), nullable=True),
     sa.Column('score_maximum', sa.Double(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('scored_at', sa.DateTime(timezone=True), nullable=False),
