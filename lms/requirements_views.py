@@ -72,8 +72,10 @@ def of_trainee(course_slug: str, user_id: int):
 def report_active_time():
     """One report from active_time.js on one of the trainee's own activities (JSON)."""
     try:
-        kind, activity_id, seconds = active_time.parse_report(read_json(max_bytes=REPORT_MAX_BYTES))
-        row = active_time.record_report(current_user, kind, activity_id, seconds)
+        payload = read_json(max_bytes=REPORT_MAX_BYTES)
+        kind, activity_id, seconds = active_time.parse_report(payload)
+        row = active_time.record_report(current_user, kind, activity_id, seconds,
+                                        place=active_time.parse_place(payload))
     except DomainError as error:
         db.session.rollback()
         return jsonify(error=type(error).__name__, message=error.message), error.status_code

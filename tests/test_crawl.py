@@ -4,9 +4,12 @@ control characters in the query string)."""
 
 import itertools
 import re
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 
+from lms.extensions import db
 from lms.models import LtiPlatform, SupervisedHours
 from lms.orgs import invitations
 from tests import factories, org_factories
@@ -107,18 +110,45 @@ def _login(app, people, role):
     return client
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE")
+# The tables a GET may write are access logs, written by design: the log of certificate look-ups, which holders
+# and issuers read (who checked a certificate, when, how), and the audit log, which records who opened a
+# confidential transcript or downloaded an export. Nothing a person sees or owns changes on a GET.
+GET_MAY_WRITE = ("verification_logs", "audit_events")
+
+
+@contextmanager
+def database_writes():
+    """The INSERT, UPDATE and DELETE statements run while the block runs."""
+    writes = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        words = statement.split(None, 3)
+        if words[0].upper() in WRITES and not any(table in words[:3] for table in GET_MAY_WRITE):
+            writes.append(statement.split("\n", 1)[0][:80])
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 def _crawl(app, client, world: dict, endpoints=None) -> tuple[int, list]:
-    """GET every page (and its hostile variants); return how many requests, and those that failed."""
+    """GET every page (and its hostile variants); return how many requests, and those that failed or wrote."""
     failures, seen = [], 0
     for rule in _get_routes(app):
         if endpoints is not None and rule.endpoint not in endpoints:
             continue
         for url in _fill(rule, world):
             for query in [{}, *HOSTILE_QUERIES]:
-                response = client.get(url, query_string=query)
+                with database_writes() as writes:
+                    response = client.get(url, query_string=query)
                 seen += 1
                 if response.status_code >= 500:
                     failures.append((url, query, response.status_code))
+                elif writes:  # a GET never writes (the quality bar): a crawler or a prefetch changes nothing
+                    failures.append((url, query, writes))
                 response.close()
         for url in _hostile_ids(rule, world):
             response = client.get(url)

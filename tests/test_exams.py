@@ -170,7 +170,10 @@ def test_after_the_deadline_the_page_shows_the_auto_submitted_result(db, client,
     db.session.commit()
     expire(attempt)
     auth.login(people["trainee"])
-    page = client.get(attempt_url(attempt)).get_data(as_text=True)
+    waiting = client.get(attempt_url(attempt)).get_data(as_text=True)
+    assert "Time is up" in waiting and "See my result" in waiting
+    assert only_attempt(db).submitted_at is None  # a GET never writes: the button's POST hands it in
+    page = client.post(f"{attempt_url(attempt)}/time-up", follow_redirects=True).get_data(as_text=True)
     assert "Time is up: your exam was submitted with the answers saved before the deadline." in page
     assert "Score: 25%" in page and "Not passed" in page and "submitted by itself at the deadline" in page
     assert "How you did in each competency" in page and "1 of 2" in page and "0 of 2" in page
@@ -192,12 +195,35 @@ def test_a_save_after_the_deadline_submits_and_is_not_stored(db, client, auth, p
     assert "already submitted" in late.get_data(as_text=True)
 
 
-def test_the_overview_closes_an_expired_attempt_and_shows_the_wait(db, client, auth, people, enrolment, sitting):
+def test_the_overview_offers_the_result_of_an_expired_attempt_then_shows_the_wait(db, client, auth, people,
+                                                                                   enrolment, sitting):
     attempt = start(enrolment)
     expire(attempt)
     auth.login(people["trainee"])
     page = client.get(COURSE).get_data(as_text=True)
+    assert "Time is up" in page and "Time ran out" in page and f"{attempt_url(attempt)}/time-up" in page
+    assert only_attempt(db).submitted_at is None
+    client.post(f"{attempt_url(attempt)}/time-up")
+    page = client.get(COURSE).get_data(as_text=True)
     assert "Your next attempt opens on" in page and "submitted when time ran out" in page
+
+
+def test_the_time_up_post_before_the_deadline_changes_nothing(db, client, auth, people, enrolment, sitting):
+    attempt = start(enrolment)
+    auth.login(people["trainee"])
+    assert client.post(f"{attempt_url(attempt)}/time-up").headers["Location"] == attempt_url(attempt)
+    assert only_attempt(db).is_open
+
+
+def test_the_worker_recovery_submits_attempts_whose_time_ran_out_with_the_tab_closed(db, enrolment, sitting):
+    from lms import jobs
+
+    attempt = start(enrolment)
+    expire(attempt)
+    assert jobs.run_recoveries(["expired exam attempts"]) == {"expired exam attempts": 1}
+    attempt = only_attempt(db)
+    assert attempt.auto_submitted and attempt.submitted_at == attempt.deadline_at
+    assert jobs.run_recoveries(["expired exam attempts"]) == {"expired exam attempts": 0}
 
 
 # --- attempts and waits -------------------------------------------------------------------------------------
@@ -330,12 +356,28 @@ def test_the_cohort_page_lists_sittings_and_results(db, client, auth, people, en
     assert "counts neither toward passing nor toward the attempt limit" in page
 
 
-def test_the_cohort_page_scores_an_attempt_whose_time_ran_out(db, client, auth, people, enrolment, sitting):
+def test_the_cohort_page_shows_an_attempt_whose_time_ran_out_and_submits_it_on_request(
+        db, client, auth, people, enrolment, sitting):
     attempt = start(enrolment)
     expire(attempt)
     auth.login(people["supervisor"])
-    page = client.get(f"/exams/cohorts/{people['cohort'].id}").get_data(as_text=True)
-    assert "submitted when time ran out" in page and only_attempt(db).auto_submitted
+    url = f"/exams/cohorts/{people['cohort'].id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Time ran out" in page and "Submit them now" in page and only_attempt(db).submitted_at is None
+    page = client.post(f"{url}/time-ran-out", follow_redirects=True).get_data(as_text=True)
+    assert "1 attempt was submitted" in page and "submitted when time ran out" in page
+    assert only_attempt(db).auto_submitted
+
+
+def test_a_supervisor_of_another_cohort_cannot_submit_its_timed_out_attempts(db, client, auth, people, enrolment,
+                                                                             sitting):
+    attempt = start(enrolment)
+    expire(attempt)
+    auth.login(people["outsider_supervisor"])
+    assert client.post(f"/exams/cohorts/{people['cohort'].id}/time-ran-out").status_code == 403
+    auth.switch_to(people["trainee"])
+    assert client.post(f"/exams/cohorts/{people['cohort'].id}/time-ran-out").status_code == 403
+    assert only_attempt(db).submitted_at is None
 
 
 def test_opening_a_sitting_checks_its_fields_next_to_them(db, client, auth, people, ready_exam):

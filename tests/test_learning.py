@@ -599,6 +599,9 @@ def test_trainee_dashboard_shows_courses_statuses_and_where_to_continue(db, clie
     db.session.commit()
     auth.login(enrolment.user)
     client.get(f"{LISTENING}/lessons/open-questions")
+    # the page's active-time report (active_time.js) carries the place; the GET itself writes nothing
+    client.post("/active-time", json={"kind": "lesson", "id": listening.lessons[0].id, "seconds": 3,
+                                      "place": f"{LISTENING}/lessons/open-questions"})
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Mini course for tests" in page
     assert 'value="16"' in page  # 1 of 6 steps, rounded down

@@ -1,14 +1,13 @@
 """Lean learning pages: the course page and a lesson cost a small constant number of statements,
-and a page view writes nothing (the trainee's place is recorded at most every few minutes)."""
+and a page view writes nothing (the trainee's place comes with the page's active-time reports, a POST)."""
 
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from lms.learning import completion
 from lms.learning import enrolment as enrolments
-from lms.models import Enrolment, User, utcnow
+from lms.models import Enrolment, User
 
 MAX_STATEMENTS = 6
 
@@ -113,27 +112,31 @@ def test_a_staff_preview_is_lean_too(client, auth, db, people, core):
     assert counter.writes == []
 
 
-def test_a_page_view_records_the_trainees_place_once_per_interval(client, auth, db, people, core, enrolled):
+def test_a_page_view_writes_nothing_and_its_active_time_report_records_the_place(client, auth, db, people, core,
+                                                                                  enrolled):
     auth.login(people["trainee"])
-    first, second = lesson_path(core, lesson_index=0), lesson_path(core, lesson_index=1)
-
-    written = measure(client, db, first)  # no activity yet: this view records it
-    assert any(s.lstrip().upper().startswith("UPDATE ENROLMENTS") for s in written.writes)
-    assert db.session.get(Enrolment, enrolled.id).last_url == first
-
-    quiet = measure(client, db, second)  # within the interval: a pure read
-    assert quiet.writes == []
+    first = lesson_path(core, lesson_index=0)
+    viewed = measure(client, db, first)
+    assert viewed.writes == []  # a GET stays a read
+    lesson = core.modules[0].lessons[0]
+    response = client.post("/active-time", json={"kind": "lesson", "id": lesson.id, "seconds": 5, "place": first})
+    assert response.status_code == 200
     db.session.expire_all()
-    assert db.session.get(Enrolment, enrolled.id).last_url == first
-
     enrolment = db.session.get(Enrolment, enrolled.id)
-    enrolment.last_activity_at = utcnow() - enrolments.ACTIVITY_INTERVAL - timedelta(seconds=1)
+    assert enrolment.last_url == first
+    assert db.session.get(User, people["trainee"].id).last_activity_at == enrolment.last_activity_at
+
+
+@pytest.mark.parametrize("place", ["//evil.example/x", "https://evil.example/", "/courses/\u202eabc", "/" + "a" * 400, 7])
+def test_a_report_from_somewhere_else_keeps_the_place_it_had(client, auth, db, people, core, enrolled, place):
+    enrolments.record_activity(enrolled, course_path(core))
     db.session.commit()
-    measure(client, db, second)
+    auth.login(people["trainee"])
+    lesson = core.modules[0].lessons[0]
+    response = client.post("/active-time", json={"kind": "lesson", "id": lesson.id, "seconds": 5, "place": place})
+    assert response.status_code == 200
     db.session.expire_all()
-    enrolment = db.session.get(Enrolment, enrolled.id)
-    assert enrolment.last_url == second
-    assert db.session.get(User, people["trainee"].id).last_activity_at >= enrolment.last_activity_at
+    assert db.session.get(Enrolment, enrolled.id).last_url == course_path(core)
 
 
 def test_marking_a_lesson_read_records_where_the_trainee_goes_next(client, auth, db, people, core, enrolled):
@@ -144,16 +147,6 @@ def test_marking_a_lesson_read_records_where_the_trainee_goes_next(client, auth,
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolled.id).last_url == lesson_path(core, lesson_index=1)
-
-
-def test_activity_due_needs_no_statement():
-    enrolment = Enrolment(last_activity_at=None)
-    assert enrolments.activity_due(enrolment)
-    now = utcnow()
-    enrolment.last_activity_at = now - timedelta(minutes=1)
-    assert not enrolments.activity_due(enrolment, now=now)
-    enrolment.last_activity_at = now - enrolments.ACTIVITY_INTERVAL
-    assert enrolments.activity_due(enrolment, now=now)
 
 
 def test_starting_and_submitting_a_knowledge_check_record_the_place(client, auth, db, people, core, enrolled):

@@ -158,6 +158,18 @@ def close_if_expired(attempt: ExamAttempt, now: datetime | None = None) -> bool:
     return True
 
 
+def close_expired_attempts(now: datetime | None = None, *, enrolment_ids: list[int] | None = None) -> int:
+    """Submit every attempt whose time ran out with nobody there to hand it in (the worker's recovery, so that
+    a passed exam counts toward the certificate even if the trainee never comes back; or a supervisor, for
+    their cohort's `enrolment_ids`). Returns how many."""
+    now = now or utcnow()
+    query = sa.select(ExamAttempt).where(ExamAttempt.submitted_at.is_(None), ExamAttempt.deadline_at <= now)
+    if enrolment_ids is not None:
+        query = query.where(ExamAttempt.enrolment_id.in_(enrolment_ids))
+    expired = list(db.session.scalars(query))
+    return sum(1 for attempt in expired if _finish(_lock(attempt), now, auto=True))
+
+
 def save_answers(attempt: ExamAttempt, chosen: dict[int, list[int]], *,
                  now: datetime | None = None) -> list[ExamAnswer]:
     """Store the trainee's choices, {position: [places of the options as shown]}, in one locked step.

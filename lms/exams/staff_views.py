@@ -4,7 +4,7 @@ voiding an attempt, extra time."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,13 +48,9 @@ def cohort(cohort_id: int):
 def _cohort_page(cohort: Cohort, form: SittingForm, status: int = 200):
     now = utcnow()
     rows = staff.cohort_results(cohort)
-    expired = [row.attempt for row in rows if row.attempt is not None and row.attempt.is_open
-               and row.attempt.deadline_at <= now]
-    if expired:  # time ran out and nobody has opened the attempt since: the deadline submits it
-        for attempt in expired:
-            attempts.close_if_expired(attempt, now)
-        db.session.commit()
+    timed_out = sum(1 for row in rows if row.attempt is not None and row.attempt.time_ran_out(now))
     return render_template("exams/cohort.html", cohort=cohort, sittings=sittings.sittings_of(cohort), rows=rows,
+                           timed_out=timed_out,
                            form=form, action_form=ActionForm(), now=now, timezone=get_timezone()), status
 
 
@@ -80,6 +76,21 @@ def open_sitting(cohort_id: int):
         return _cohort_page(cohort, form, 400)
     db.session.commit()
     flash(_("The sitting is open for %(cohort)s.", cohort=cohort.name), "success")
+    return redirect(url_for("exams.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/time-ran-out")
+@role_required(*STAFF)
+def submit_timed_out(cohort_id: int):
+    """Hand in, as of their deadlines, the cohort's attempts whose time ran out with the tab closed."""
+    cohort = _cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        rows = staff.cohort_results(cohort)
+        count = attempts.close_expired_attempts(enrolment_ids=[row.enrolment.id for row in rows])
+        db.session.commit()
+        flash(ngettext("%(num)d attempt was submitted with the answers saved before its deadline.",
+                       "%(num)d attempts were submitted with the answers saved before their deadlines.", count),
+              "success")
     return redirect(url_for("exams.cohort", cohort_id=cohort.id))
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from lms.auth.permissions import role_required
 from lms.errors import DomainError, InvalidInput
 from lms.exams import attempts, rules, sittings
-from lms.exams.forms import ExamForm, StartExamForm, posted_answers
+from lms.exams.forms import ActionForm, ExamForm, StartExamForm, posted_answers
 from lms.exams.requirements import exam_requirement
 from lms.extensions import db, limiter
 from lms.forms import show_refusal
@@ -70,9 +70,6 @@ def overview(course_slug: str):
     enrolment = _enrolment(course_slug)
     now = utcnow()
     current = attempts.open_attempt(enrolment)
-    if current is not None and attempts.close_if_expired(current, now):
-        db.session.commit()
-        current = None
     history = attempts.attempts_of(enrolment)
     exam = enrolment.course_version.exam
     refusal = attempts.refusal(attempts.start_rule(enrolment, history, now), exam)
@@ -83,7 +80,8 @@ def overview(course_slug: str):
         refusal=refusal, sitting=sitting, upcoming=None if sitting else sittings.next_sitting(enrolment, now),
         multiplier=multiplier,
         minutes=round((rules.deadline(now, exam["time_limit_minutes"], multiplier) - now).total_seconds() / 60),
-        items=sum(exam["blueprint"].values()), form=StartExamForm(),
+        items=sum(exam["blueprint"].values()), form=StartExamForm(), close_form=ActionForm(),
+        time_ran_out=current is not None and current.time_ran_out(now), now=now,
     )
 
 
@@ -123,16 +121,29 @@ def attempt(course_slug: str, attempt_id: int):
     enrolment = _enrolment(course_slug)
     current = _attempt(enrolment, attempt_id)
     now = utcnow()
-    if current.is_open and attempts.close_if_expired(current, now):
-        db.session.commit()
-        flash(_("Time is up: your exam was submitted with the answers saved before the deadline."), "info")
+    if current.time_ran_out(now):
+        return render_template("exams/time_up.html", enrolment=enrolment, attempt=current, form=ActionForm(),
+                               exam=enrolment.course_version.exam)
     if not current.is_open:
         return _result_page(enrolment, current, now)
     return render_template(
         "exams/attempt.html", enrolment=enrolment, attempt=current, items=attempts.shown_items(current),
-        remaining=rules.remaining_seconds(current.deadline_at, now), form=ExamForm(),
+        remaining=rules.remaining_seconds(current.deadline_at, now), form=ExamForm(), close_form=ActionForm(),
         exam=enrolment.course_version.exam,
     )
+
+
+@bp.post("/courses/<course_slug>/attempts/<int:attempt_id>/time-up")
+@role_required(Role.TRAINEE)
+def time_up(course_slug: str, attempt_id: int):
+    """The deadline passed (the page's clock, or a trainee back after closing the tab): submit the attempt with
+    the answers saved before the deadline, then show its result. Early, it changes nothing."""
+    enrolment = _enrolment(course_slug)
+    current = _attempt(enrolment, attempt_id)
+    if ActionForm().validate_on_submit() and current.is_open and attempts.close_if_expired(current):
+        db.session.commit()
+        flash(_("Time is up: your exam was submitted with the answers saved before the deadline."), "info")
+    return redirect(_attempt_url(enrolment, current))
 
 
 def _result_page(enrolment: Enrolment, current, now):

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from lms.errors import InvalidInput, NotFound
 from lms.extensions import db
 from lms.guarded_update import guarded_update
+from lms.learning.enrolment import record_activity
 from lms.models import (
     ActiveTime,
     ActivityKind,
@@ -40,6 +41,7 @@ from lms.models import (
 CAP_FACTOR = 2  # at most twice the declared minutes are ever recorded on one activity
 # The browser reports every 30 s; a report may make up for one or two that were lost, never for more.
 BEACON_MAX_SECONDS = 120
+MAX_PLACE = 300  # the length of Enrolment.last_url
 ACTIVITY_MODELS = {ActivityKind.LESSON: Lesson, ActivityKind.EXERCISE: Exercise, ActivityKind.QUIZ: Quiz,
                    ActivityKind.SCENARIO: Scenario}
 
@@ -84,6 +86,15 @@ class Activity:
     minutes: int
 
 
+def parse_place(payload) -> str | None:
+    """The page the beacon was sent from (`place`, optional), when it is a path of this site."""
+    place = payload.get("place") if isinstance(payload, dict) else None
+    if (isinstance(place, str) and place.startswith("/") and not place.startswith("//")
+            and len(place) <= MAX_PLACE and place.isprintable() and "\\" not in place):
+        return place
+    return None
+
+
 def parse_report(payload) -> tuple[ActivityKind, int, int]:
     """The activity kind, id and reported seconds of a beacon's JSON body, or InvalidInput."""
     if not isinstance(payload, dict):
@@ -116,13 +127,15 @@ def _own_enrolment(user: User, activity: Activity) -> Enrolment:
 
 
 def record_report(user: User, kind: ActivityKind, activity_id: int, reported: int, *,
-                  now: datetime | None = None) -> ActiveTime:
-    """Count one report from the browser on the user's own activity; the first report starts the clock."""
+                  place: str | None = None, now: datetime | None = None) -> ActiveTime:
+    """Count one report from the browser on the user's own activity; the first report starts the clock.
+    `place`, the page it came from, becomes the trainee's place in the course."""
     now = now or utcnow()
     activity = find_activity(kind, activity_id)
     if activity is None:
         raise NotFound(_("No such activity in your courses."))
     enrolment = _own_enrolment(user, activity)
+    record_activity(enrolment, place or enrolment.last_url or "", now=now)
     row = db.session.scalar(sa.select(ActiveTime).where(
         ActiveTime.enrolment_id == enrolment.id, ActiveTime.activity_kind == str(kind),
         ActiveTime.activity_id == activity.id))

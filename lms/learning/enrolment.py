@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,7 +16,6 @@ from lms.learning import catalog
 from lms.models import Course, CourseVersion, Enrolment, Role, User, utcnow
 
 # A page view writes the trainee's place at most this often: reading a lesson stays a pure read.
-ACTIVITY_INTERVAL = timedelta(minutes=5)
 
 
 def find_enrolment(user: User, course: Course) -> Enrolment | None:
@@ -101,13 +100,3 @@ def record_activity(enrolment: Enrolment, path: str, *, now: datetime | None = N
         enrolment.last_url = path
     enrolment.last_activity_at = now
     enrolment.user.last_activity_at = now
-
-
-def activity_due(enrolment: Enrolment, *, now: datetime | None = None) -> bool:
-    """Whether a page view should write the trainee's place: the first view in ACTIVITY_INTERVAL.
-
-    Reads only the enrolment row the page has loaded anyway, so a GET within the interval costs no
-    statement at all; POSTs record activity every time.
-    """
-    last = enrolment.last_activity_at
-    return last is None or (now or utcnow()) - last >= ACTIVITY_INTERVAL

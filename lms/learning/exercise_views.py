@@ -15,7 +15,7 @@ from lms.learning import enrolment as enrolments
 from lms.learning import exercises
 from lms.learning.blueprint import bp
 from lms.learning.forms import ExerciseForm, ExerciseReviewForm
-from lms.learning.place import Place, open_module, track
+from lms.learning.place import Place, open_module
 from lms.models import Role
 
 EXERCISE_AUTOSAVE_MAX_BYTES = 256 * 1024  # far above any answer the form allows
@@ -42,7 +42,6 @@ def _exercise_page(place: Place, exercise, form: ExerciseForm, status: int = 200
 def exercise(course_slug: str, module_slug: str, exercise_slug: str):
     place = open_module(course_slug, module_slug)
     exercise = _exercise_or_404(place, exercise_slug)
-    track(place)
     return _exercise_page(place, exercise, ExerciseForm())
 
 

@@ -10,7 +10,7 @@ from lms.learning import completion, links, quizzes, standing
 from lms.learning import enrolment as enrolments
 from lms.learning.blueprint import bp
 from lms.learning.forms import MarkReadForm
-from lms.learning.place import lesson_index_or_404, open_module, track
+from lms.learning.place import lesson_index_or_404, open_module
 from lms.models import Role
 
 
@@ -18,7 +18,6 @@ from lms.models import Role
 @signed_in
 def module(course_slug: str, module_slug: str):
     place = open_module(course_slug, module_slug)
-    track(place)
     quiz = place.module.quiz
     attempts = quizzes.submitted_attempts(place.enrolment, quiz) if place.enrolment and quiz else []
     states = standing.scenario_states(place.enrolment, place.module) if place.enrolment else {}
@@ -31,7 +30,6 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     place = open_module(course_slug, module_slug, lean=True)
     lessons = place.module.lessons
     index = lesson_index_or_404(place, lesson_slug)
-    track(place)
     return render_template(
         "learning/lesson.html",
         place=place,

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.extensions import db
 from lms.learning import catalog, outline, quizzes, standing
-from lms.learning import enrolment as enrolments
 from lms.models import Course, CourseVersion, Enrolment, Module, QuizAttempt, Role
 
 
@@ -91,14 +89,6 @@ def open_module(course_slug: str, module_slug: str, *, lean: bool = False) -> Pl
         )
         abort(redirect(url_for("learning.course", course_slug=course.slug)))
     return Place(course, version, module, entry.enrolment, progress, module_progress)
-
-
-def track(place: Place) -> None:
-    """Remember the trainee's place on a page view, at most once per ACTIVITY_INTERVAL (no write
-    otherwise: a GET stays a read)."""
-    if place.enrolment is not None and enrolments.activity_due(place.enrolment):
-        enrolments.record_activity(place.enrolment, request.path)
-        db.session.commit()
 
 
 def quiz_or_404(place: Place):

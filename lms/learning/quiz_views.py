@@ -13,7 +13,7 @@ from lms.learning import enrolment as enrolments
 from lms.learning import links, quizzes, standing
 from lms.learning.blueprint import bp
 from lms.learning.forms import QuizForm, StartQuizForm, submitted_answers
-from lms.learning.place import Place, open_module, own_attempt_or_404, quiz_or_404, track
+from lms.learning.place import Place, open_module, own_attempt_or_404, quiz_or_404
 from lms.models import Role
 
 
@@ -22,7 +22,6 @@ from lms.models import Role
 def quiz(course_slug: str, module_slug: str):
     place = open_module(course_slug, module_slug)
     quiz = quiz_or_404(place)
-    track(place)
     return render_template(
         "learning/quiz.html",
         place=place,
@@ -62,7 +61,6 @@ def attempt(course_slug: str, module_slug: str, attempt_id: int):
     place = open_module(course_slug, module_slug)
     quiz = quiz_or_404(place)
     attempt = own_attempt_or_404(place, quiz, attempt_id)
-    track(place)
     if attempt.submitted_at is None:
         return _attempt_form(place, quiz, attempt)
     progress = standing.course_progress(place.enrolment, place.version)

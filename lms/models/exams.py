@@ -90,6 +90,10 @@ class ExamAttempt(Base):
     def is_open(self) -> bool:
         return self.submitted_at is None
 
+    def time_ran_out(self, now: datetime) -> bool:
+        """Open past its deadline: the next POST (or the worker's recovery) submits it as of the deadline."""
+        return self.submitted_at is None and now >= self.deadline_at
+
     @property
     def voided(self) -> bool:
         return self.voided_at is not None

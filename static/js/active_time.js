@@ -3,6 +3,8 @@
 // the last minute; reports every 30 seconds and when the page is left. The server credits at most the
 // wall time since the previous report and never more than twice the activity's declared minutes, so
 // this count is a claim it checks, not a number it trusts. Without JavaScript nothing is recorded.
+// Each report also carries the page's path, the trainee's place for "Continue where you left off": the page
+// view itself, a GET, writes nothing.
 (function () {
   "use strict";
 
@@ -51,7 +53,7 @@
       credentials: "same-origin",
       keepalive: true, // still delivered when the page is closing
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ kind: kind, id: activityId, seconds: seconds })
+      body: JSON.stringify({ kind: kind, id: activityId, seconds: seconds, place: window.location.pathname })
     }).then(function (response) {
       if (!response.ok && response.status >= 500) {
         unsentMs += seconds * 1000; // try again with the next report

@@ -1,7 +1,7 @@
 // The exam page, progressive enhancement only: without this file the form's buttons save and submit.
 // - Each answer is saved on the server as it is chosen (one POST per answer).
 // - The countdown starts from the seconds the server sent (not this computer's clock); at zero the page
-//   reloads, and the server, past the deadline, shows the result of the submitted exam.
+//   posts the time-up form, and the server, past the deadline, submits the exam and shows its result.
 // Nothing here knows, or could know, which answer is right: the server scores.
 (function () {
   "use strict";
@@ -40,8 +40,11 @@
     if (seconds <= 0) {
       left.textContent = clock.dataset.textUp;
       window.clearInterval(timer);
-      // Give a save in flight a moment, then ask the server, which has submitted the exam by now.
-      window.setTimeout(function () { window.location.assign(resultUrl); }, 1500);
+      // Give a save in flight a moment, then ask the server to hand the exam in (a POST: a GET never writes).
+      window.setTimeout(function () {
+        var timeUp = document.getElementById(clock.dataset.timeUpForm || "");
+        if (timeUp) { timeUp.submit(); } else { window.location.assign(resultUrl); }
+      }, 1500);
     }
   };
   var timer = window.setInterval(tick, 1000);
