@@ -254,3 +254,22 @@ def test_a_framed_session_cookie_is_samesite_none_and_secure_on_https_only(tmp_p
     with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
         allow_framing(["http://127.0.0.1:8000"])
         assert interface.get_cookie_samesite(app) == "Lax"  # browsers refuse SameSite=None without Secure
+
+
+@pytest.mark.parametrize("role", [None, "trainee", "supervisor", "outsider_supervisor", "org_admin", "admin"])
+def test_lti_pages_answer_every_role_without_error_or_writes(db, client, auth, people, role):
+    from tests.test_crawl import HOSTILE_QUERIES, database_writes
+
+    platform = _platform(people["org"])
+    db.session.add(platform)
+    db.session.commit()
+    if role:
+        auth.login(people[role])
+    urls = ["/lti/login", "/lti/jwks", "/.well-known/lti-jwks.json", "/lti/config.json", "/lti/deep-link",
+            "/lti/platforms", f"/lti/platforms/{platform.id}", "/lti/rosters"]
+    for url in urls:
+        for query in [{}, *HOSTILE_QUERIES, {"iss": platform.issuer, "login_hint": "x", "client_id": "nope"}]:
+            with database_writes() as writes:
+                response = client.get(url, query_string=query)
+            assert response.status_code < 500, (url, query)
+            assert not writes, (url, query, writes)
