@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from lms import create_app
 from lms.extensions import db
-from lms.models import AuditEvent, Enrolment, LtiIdentity, LtiPlatform, LtiScore, Quiz, Role, User
+from lms.models import AuditEvent, Enrolment, LtiIdentity, LtiPlatform, LtiScore, Organization, Quiz, Role, User
 from tests import factories
 from tests.conftest import is_postgres, make_config, own_database_url
 from tests.lti_platform import INSTRUCTOR, LEARNER, Browser, Platform, Server, platform_app
@@ -387,7 +387,7 @@ def test_the_tool_key_set_is_published_apart_from_the_certificate_keys(world, pe
 
 
 def test_a_supervisor_reads_the_platform_roster_into_their_cohort(world, person, another):
-    from lms.models import Cohort, LtiContext, Organization
+    from lms.models import Cohort, LtiContext
 
     learner = world.platform.add_user(LEARNER, name="Lena Learner")
     person.launch(world.platform, learner, world.platform.add_link(world.course_ref))  # known already
@@ -436,3 +436,37 @@ def test_a_malformed_id_token_with_a_good_state_is_a_clear_400(world, person, to
     at_platform = person.get(world.platform.login_url(hint, world.platform.add_link(world.course_ref)))
     refused = person.auto_post(at_platform, change=lambda fields: {**fields, "id_token": token})
     assert refused.status_code in (400, 403), refused.text[:300]
+
+
+# -- as a new user would ----------------------------------------------------------------------------------
+
+
+def test_an_admin_registers_a_second_platform_from_the_pages_and_its_learner_scores_on_it(world, person, another):
+    """Two platforms at once: a second LMS, registered from the pages alone, launches and receives scores."""
+    second = Platform(client_id="second-lms", tool_url=world.tool.url)
+    server = Server(platform_app(second))
+    second.url = server.url
+    try:
+        with world.app.app_context():
+            admin = factories.make_user(Role.ORG_ADMIN, org=db.session.get(Organization, world.org_id))
+            db.session.commit()
+            email = admin.email
+        assert person.post(world.tool.url + "/auth/login",
+                           data={"email": email, "password": factories.PASSWORD}).status_code == 200
+        setup = person.get(world.tool.url + "/lti/platforms")
+        assert world.tool.url + "/lti/login" in setup.text and world.tool.url + "/lti/jwks" in setup.text
+        saved = person.post(world.tool.url + "/lti/platforms", data={
+            "name": "Second LMS", "issuer": second.issuer, "client_id": second.client_id, "deployment_ids": "dep-1",
+            "auth_login_url": second.url + "/auth", "auth_token_url": second.url + "/token",
+            "key_set_url": second.url + "/jwks"})
+        assert saved.status_code == 200 and "Second LMS is registered" in saved.text
+        learner = second.add_user(LEARNER, name="Sam Second")
+        rlid = second.add_link(world.quiz_ref)
+        somebody = another()
+        landed = somebody.launch(second, learner, rlid)
+        assert landed.url.endswith(f"/courses/{world.course_slug}/modules/{world.module_slug}/quiz")
+        take_quiz(world, somebody, right=2)
+        assert second.score_of(rlid, learner)["scoreGiven"] == 100
+        assert "Sam Second" in person.get(saved.url).text  # the score is listed on the platform's page
+    finally:
+        server.stop()
