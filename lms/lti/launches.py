@@ -110,11 +110,7 @@ def person_for(platform: LtiPlatform, claims: Mapping) -> User:
                                 reason="other_organization", status_code=403)
         return user
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
-    if email:
-        try:
-            email = accounts.normalize_email(email)
-        except Exception:  # an address the platform sends that we cannot use: keep none
-            email = None
+    email = accounts.normalize_email(email) if email else None
     if email and (len(email) > 254 or accounts.find_user_by_email(email) is not None):
         email = None
     user = User(email=email, name=_display_name(claims), role=str(map_role(claims.get(ROLES) or [])),

@@ -20,11 +20,14 @@ MANAGERS = (Role.ORG_ADMIN, Role.ADMIN)
 
 
 
-def _platform_form(user, *, obj=None, empty: bool = False) -> PlatformForm:
-    form = PlatformForm(formdata=None, obj=obj) if empty or obj is not None and request.method == "GET" \
-        else PlatformForm()
+def _platform_form(user, *, obj: LtiPlatform | None = None) -> PlatformForm:
+    """The registration form: empty for a new platform, filled from `obj` to change one (the posted values
+    on a POST). Only administrators choose the organization, and only for a new platform."""
     if obj is not None and request.method == "GET":
+        form = PlatformForm(formdata=None, obj=obj)
         form.deployment_ids.data = "\n".join(obj.deployment_ids or [])
+    else:
+        form = PlatformForm()
     if user.role == Role.ADMIN and obj is None:
         form.organization.choices = [(org.id, org.name) for org in registrations.organizations_for(user)]
     else:

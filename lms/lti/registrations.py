@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ def platforms_for(user: User) -> list[LtiPlatform]:
     query = sa.select(LtiPlatform).order_by(LtiPlatform.name, LtiPlatform.id)
     if user.role != Role.ADMIN:
         query = query.where(LtiPlatform.organization_id == user.organization_id)
-    return list(db.session.scalars(query.options(sa.orm.selectinload(LtiPlatform.organization))))
+    return list(db.session.scalars(query.options(so.selectinload(LtiPlatform.organization))))
 
 
 def organizations_for(user: User) -> list[Organization]:
@@ -124,7 +125,6 @@ def tool_settings() -> dict:
         "deep_linking_url": absolute("lti.launch"),
         "jwks_url": absolute("lti.jwks"),
         "domain": urlsplit(base).netloc,
-        "custom_parameter": "peercert_target=$Canvas.placeholder (set by the content picker)",
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
@@ -16,7 +17,7 @@ from lms.extensions import db
 from lms.lti import launches
 from lms.lti.scores import _describe, _TimeoutSession
 from lms.lti.tool import registration_for
-from lms.models import Cohort, LtiContext, Role, User
+from lms.models import Cohort, LtiContext, LtiPlatform, Role, User
 from lms.orgs import services as orgs
 
 MAX_MEMBERS = 5000
@@ -32,10 +33,8 @@ class RosterResult:
 
 def contexts_for(user: User) -> list[LtiContext]:
     """The platform courses with a roster service, of the user's organization (every one for admins)."""
-    from lms.models import LtiPlatform
-
     query = (sa.select(LtiContext).join(LtiPlatform).where(LtiContext.memberships_url.is_not(None))
-             .options(sa.orm.selectinload(LtiContext.platform)).order_by(LtiContext.title, LtiContext.id))
+             .options(so.selectinload(LtiContext.platform)).order_by(LtiContext.title, LtiContext.id))
     if user.role != Role.ADMIN:
         query = query.where(LtiPlatform.organization_id == user.organization_id)
     return list(db.session.scalars(query))

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import requests
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.grade import Grade as AgsGrade
 from pylti1p3.lineitem import LineItem
@@ -185,8 +186,8 @@ def scores_of(platform_id: int, *, limit: int = 100) -> list[LtiScore]:
     return list(db.session.scalars(
         sa.select(LtiScore).join(LtiLaunch).join(LtiResourceLink)
         .where(LtiResourceLink.platform_id == platform_id)
-        .options(sa.orm.selectinload(LtiScore.launch).selectinload(LtiLaunch.user),
-                 sa.orm.selectinload(LtiScore.launch).selectinload(LtiLaunch.resource_link))
+        .options(so.selectinload(LtiScore.launch).selectinload(LtiLaunch.user),
+                 so.selectinload(LtiScore.launch).selectinload(LtiLaunch.resource_link))
         .order_by(sa.case((LtiScore.state == ScoreState.FAILED, 0), else_=1), LtiScore.updated_at.desc())
         .limit(limit)
     ))
