@@ -470,3 +470,23 @@ def test_an_admin_registers_a_second_platform_from_the_pages_and_its_learner_sco
         assert "Sam Second" in person.get(saved.url).text  # the score is listed on the platform's page
     finally:
         server.stop()
+
+
+def test_a_platform_turned_off_cannot_launch_and_a_foreign_target_link_is_refused(world, person):
+    hint = world.platform.add_user()
+    rlid = world.platform.add_link(world.course_ref)
+    with world.app.app_context():
+        db.session.get(LtiPlatform, world.platform_id).active = False
+        db.session.commit()
+    try:
+        refused = person.get(world.platform.login_url(hint, rlid))
+    finally:
+        with world.app.app_context():
+            db.session.get(LtiPlatform, world.platform_id).active = True
+            db.session.commit()
+    assert refused.status_code == 403
+    elsewhere = person.get(world.tool.url + "/lti/login", params={
+        "iss": world.platform.issuer, "login_hint": hint, "client_id": world.platform.client_id,
+        "target_link_uri": "https://evil.example/lti/launch"})
+    assert elsewhere.status_code == 400
+    assert world.audit("lti.refused")[-1].details["reason"] == "bad_target"

@@ -84,18 +84,17 @@ def login():
     lti_request, session_service, cookie_service = _services()
     conf = DatabaseToolConf()
     target_link = request.values.get("target_link_uri") or url_for("lti.launch", _external=True)
+    ours = (current_app.config["LMS_BASE_URL"].rstrip("/") + "/", request.host_url)
     try:
         if not request.values.get("iss") or not request.values.get("login_hint"):
             raise LaunchRefused(_("This address is for LMS platforms starting a launch: the request names no "
                                   "platform (iss) or person (login_hint)."), reason="missing_claims")
+        if not target_link.startswith(ours):
+            raise LaunchRefused(_("The launch points at another site."), reason="bad_target")
         oidc = FlaskOIDCLogin(lti_request, conf, session_service=session_service, cookie_service=cookie_service)
         response = oidc.redirect(url_for("lti.launch", _external=True))
     except (LtiException, OIDCException, LaunchRefused) as error:
         return _refuse(error, platform=conf.platform, step="login")
-    if not target_link.startswith(current_app.config["LMS_BASE_URL"].rstrip("/")) and \
-            not target_link.startswith(request.host_url.rstrip("/")):
-        return _refuse(LaunchRefused(_("The launch points at another site."), reason="bad_target"),
-                       platform=conf.platform, step="login")
     allow_framing(launches.frame_origins(conf.platform))
     return response
 
