@@ -127,7 +127,8 @@ def test_a_page_view_writes_nothing_and_its_active_time_report_records_the_place
     assert db.session.get(User, people["trainee"].id).last_activity_at == enrolment.last_activity_at
 
 
-@pytest.mark.parametrize("place", ["//evil.example/x", "https://evil.example/", "/courses/\u202eabc", "/" + "a" * 400, 7])
+@pytest.mark.parametrize("place", ["//evil.example/x", "https://evil.example/", "/courses/\u202eabc", "/" + "a" * 400,
+                                   7])
 def test_a_report_from_somewhere_else_keeps_the_place_it_had(client, auth, db, people, core, enrolled, place):
     enrolments.record_activity(enrolled, course_path(core))
     db.session.commit()
