@@ -273,3 +273,14 @@ def test_lti_pages_answer_every_role_without_error_or_writes(db, client, auth, p
                 response = client.get(url, query_string=query)
             assert response.status_code < 500, (url, query)
             assert not writes, (url, query, writes)
+
+
+def test_rotating_the_tool_key_keeps_the_old_public_key_published(app, runner):
+    from lms.lti import keys
+
+    before = {key["kid"] for key in keys.jwks()["keys"]}
+    result = runner.invoke(args=["lti", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    after = keys.jwks()["keys"]
+    assert len(after) == len(before) + 1 and before < {key["kid"] for key in after}
+    assert after[0]["kid"] == keys.keystore().current_kid(keys.ALG) and after[0]["kid"] in result.output
