@@ -215,6 +215,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.xapi.views import bp as xapi_bp  # registering it connects its signal receivers
 
     app.register_blueprint(xapi_bp, url_prefix="/org/xapi")  # an organization's LRS settings and statements
+    from lms.lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)  # /lti/... (launches, key set, platforms, rosters), /.well-known/lti-jwks.json
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -244,12 +247,21 @@ def register_security_headers(app: Flask) -> None:
     ]
     hsts = ("Strict-Transport-Security", "max-age=31536000")
 
+    from lms.lti.framing import frame_origins
+
     @app.after_request
     def security_headers(response):
         # Each header unless the view set its own (a `setdefault` each, but one pass over the headers:
         # werkzeug's lookup of an absent header raises and catches a KeyError).
         present = set(response.headers.keys(lower=True))
-        for name, value in [*defaults, hsts] if app.config["PRODUCTION"] else defaults:
+        headers = [*defaults, hsts] if app.config["PRODUCTION"] else defaults
+        framing = frame_origins()
+        if framing:  # a session launched from an LTI platform: its pages open in that platform's iframe
+            headers = [("Content-Security-Policy",
+                        csp.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(framing)))]
+            headers += [(name, value) for name, value in defaults[1:] if name != "X-Frame-Options"]
+            headers += [hsts] if app.config["PRODUCTION"] else []
+        for name, value in headers:
             if name.lower() not in present:
                 response.headers.add(name, value)
         if holds_personal_data(app) and "no-store" not in (response.headers.get("Cache-Control") or ""):

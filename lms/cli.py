@@ -102,3 +102,7 @@ def register(app: Flask) -> None:
     from lms.orgs.cli import orgs_cli
 
     app.cli.add_command(orgs_cli)
+
+    from lms.lti.cli import lti_cli
+
+    app.cli.add_command(lti_cli)

@@ -130,3 +130,13 @@ class TooLarge(InvalidUpload):
     """An upload larger than anything the rule accepts."""
 
     status_code = 413
+
+
+class LaunchRefused(DomainError):
+    """An LTI login or launch that cannot be trusted or used (bad signature, unknown platform or deployment,
+    expired or reused nonce, missing claims). `reason` is a short code for the audit log."""
+
+    def __init__(self, message: str, *, reason: str, status_code: int = 400):
+        super().__init__(message)
+        self.reason = reason
+        self.status_code = status_code

@@ -1,15 +1,32 @@
 """Flask's signed-cookie session, without its cost on requests that carry no session cookie (a fast path:
 used only when FAST_PATHS is on; off, the app keeps Flask's own interface)."""
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+
+from lms.lti.framing import frame_origins
 
 
 def session_interface_for(app: Flask) -> SecureCookieSessionInterface:
-    return CookieSessionInterface() if app.config.get("FAST_PATHS") else SecureCookieSessionInterface()
+    return CookieSessionInterface() if app.config.get("FAST_PATHS") else FramedSessionInterface()
 
 
-class CookieSessionInterface(SecureCookieSessionInterface):
+class FramedSessionInterface(SecureCookieSessionInterface):
+    """A session opened by an LTI launch lives in a platform's iframe: over https its cookie is
+    `SameSite=None; Secure`, or the browser would not send it with the platform's cross-site launch
+    (lms/lti/framing.py). Every other session keeps the configured SameSite."""
+
+    def _framed(self) -> bool:
+        return request.is_secure and bool(frame_origins())
+
+    def get_cookie_samesite(self, app):
+        return "None" if self._framed() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app):
+        return True if self._framed() else super().get_cookie_secure(app)
+
+
+class CookieSessionInterface(FramedSessionInterface):
     """The same cookie, the same signing; only the work a cookie-less request cannot need is skipped.
 
     Flask builds a signing serializer (key list, signer, a trial JSON dump) when each request opens

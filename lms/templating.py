@@ -38,6 +38,8 @@ MORE_NAVIGATION = [
     ("orgs.api_keys", _l("API keys")),
     ("sso.index", _l("Single sign-on")),
     ("xapi.settings", _l("Learning records (xAPI)")),
+    ("lti.platforms", _l("LMS platforms")),
+    ("lti.rosters", _l("LMS class lists")),
     ("admin.home", _l("Administration")),
 ]
 

@@ -178,14 +178,19 @@ def test_cli_refuses_a_password_easy_to_guess(runner, db):
 
 
 def test_fast_paths_are_one_switch(tmp_path):
-    """FAST_PATHS off: Flask's own session interface and coroutine checks; on: the shortcuts."""
+    """FAST_PATHS off: Flask's own session interface (only its cookie attributes for LTI-framed sessions,
+    lms/lti/framing.py) and coroutine checks; on: the shortcuts."""
     from flask.sessions import SecureCookieSessionInterface
 
-    from lms.sessions import CookieSessionInterface
+    from lms.sessions import CookieSessionInterface, FramedSessionInterface
 
     plain = create_app(make_config(tmp_path / "plain", FAST_PATHS=False))
     fast = create_app(make_config(tmp_path / "fast", FAST_PATHS=True))
-    assert type(plain.session_interface) is SecureCookieSessionInterface
+    assert type(plain.session_interface) is FramedSessionInterface
+    assert FramedSessionInterface.__bases__ == (SecureCookieSessionInterface,)
+    assert set(vars(FramedSessionInterface)) - {"__module__", "__doc__", "__qualname__", "__firstlineno__",
+                                                "__static_attributes__"} == {
+        "_framed", "get_cookie_samesite", "get_cookie_secure"}
     assert isinstance(fast.session_interface, CookieSessionInterface)
     view = plain.view_functions["main.index"]
     plain.ensure_sync(view)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from lms import secret_box
 from lms.extensions import db
-from lms.models import IdentityProvider, SupervisedHours
+from lms.models import IdentityProvider, LtiPlatform, SupervisedHours
 from lms.orgs import invitations
 from tests import factories, org_factories
 from tests.conftest import FreshContextClient
@@ -53,6 +53,10 @@ def world(app, db, people, courses):
         organization_id=people["org"].id, slug="riverside", name="Riverside Health", client_id="c",
         discovery_url="https://idp.invalid/.well-known/openid-configuration", issuer="https://idp.invalid",
         client_secret_encrypted=secret_box.encrypt("s"), allowed_domains="example.org"))
+    platform = LtiPlatform(organization_id=people["org"].id, name="Moodle", issuer="https://moodle.example",
+                           client_id="c", deployment_ids=["1"], auth_login_url="https://moodle.example/auth",
+                           auth_token_url="https://moodle.example/token", key_set_url="https://moodle.example/keys")
+    db.session.add(platform)
     db.session.commit()
     return {
         "course_slug": [version.course.slug, record["version"].course.slug],
@@ -75,6 +79,7 @@ def world(app, db, people, courses):
         "sitting_id": ["1"], "enrolment_id": ["1"],
         "session_id": [str(live_session.id)],
         "slug": ["riverside", "no-such-organization"],
+        "platform_id": [str(platform.id)],
     }
 
 

@@ -95,6 +95,13 @@ RULES = {
                                                  table("supervisor, same cohort", "org admin, same org", "admin")),
     "run a cohort's live sessions and attendance": (lambda w: (permissions.can_run_live_sessions, w.cohort),
                                                     table("supervisor, same cohort", "org admin, same org", "admin")),
+    "register an organization's LTI platforms": (lambda w: (permissions.can_manage_lti, w.org_a.id),
+                                                 table("org admin, same org", "admin")),
+    "place content from an LMS's deep-linking request": (
+        lambda w: (permissions.can_place_lti_content, SimpleNamespace(organization_id=w.org_a.id, active=True)),
+        table("supervisor, same cohort", "supervisor, other cohort", "org admin, same org")),
+    "read an LMS roster into a cohort": (lambda w: (permissions.can_sync_lti_roster, w.cohort),
+                                          table("supervisor, same cohort", "org admin, same org", "admin")),
     "view a continuing-education entry": (
         lambda w: (permissions.can_view_continuing_education, SimpleNamespace(user_id=w.trainee.id)),
         table("trainee", "supervisor, same cohort", "admin")),

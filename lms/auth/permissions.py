@@ -335,6 +335,31 @@ def can_view_continuing_education(user, entry) -> bool:
     return user.id == entry.user_id or can_review_continuing_education(user, entry.user_id)
 
 
+def can_manage_lti(user, organization_id: int | None) -> bool:
+    """Registering an organization's LTI platforms (Moodle, Canvas, ...) and changing them: the
+    organization's administrators and administrators, as for the rest of the organization's settings."""
+    return can_manage_organization(user, organization_id)
+
+
+def can_place_lti_content(user, platform) -> bool:
+    """Answering a platform's deep-linking request (choosing what its course links to): staff of the
+    platform's organization who came from it, while its registration is on."""
+    return (_has_role(user, Role.SUPERVISOR, Role.ORG_ADMIN) and bool(platform.active)
+            and _same_organization(user, platform.organization_id))
+
+
+def can_sync_lti_roster(user, cohort, platform_organization_id: int | None = None) -> bool:
+    """Reading a platform course's roster into a cohort: a supervisor of that cohort, its organization's
+    administrators, administrators; never from a platform of another organization."""
+    if not user.is_authenticated:
+        return False
+    if platform_organization_id is not None and platform_organization_id != cohort.organization_id:
+        return False
+    if can_manage_organization(user, cohort.organization_id):
+        return True
+    return user.role == Role.SUPERVISOR and supervises_cohort(user, cohort.id)
+
+
 def object_rules() -> dict[str, Callable]:
     """Every `can_*` rule of this module by name (templates receive them bound to the current user)."""
     return {name: rule for name, rule in globals().items() if name.startswith("can_") and callable(rule)}

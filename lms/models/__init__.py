@@ -29,6 +29,16 @@ from lms.models.learning import (
     QuizAttempt,
 )
 from lms.models.live import Attendance, AttendanceStatus, LiveMakeUp, LiveSession
+from lms.models.lti import (
+    LtiContext,
+    LtiIdentity,
+    LtiLaunch,
+    LtiNonce,
+    LtiPlatform,
+    LtiResourceLink,
+    LtiScore,
+    ScoreState,
+)
 from lms.models.orgs import ApiKey, Cohort, Invitation, Organization, cohort_supervisors, cohort_trainees
 from lms.models.roleplay import (
     Grade,
@@ -60,4 +70,5 @@ __all__ = [
     "RegistryListing", "WalletOffer",
     "ExternalIdentity", "IdentityProvider",
     "StatementState", "XapiSettings", "XapiStatement",
+    "LtiContext", "LtiIdentity", "LtiLaunch", "LtiNonce", "LtiPlatform", "LtiResourceLink", "LtiScore", "ScoreState",
 ]
