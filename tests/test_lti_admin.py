@@ -224,7 +224,7 @@ def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
     db.session.add_all([LtiLaunch(resource_link_id=link.id, user_id=trainee.id, sub="s") for link in links])
     db.session.flush()
     attempt = SimpleNamespace(id=7, score=82, course_version=SimpleNamespace(course=SimpleNamespace(slug="core")),
-                              enrolment=SimpleNamespace(user_id=trainee.id))
+                              enrolment=SimpleNamespace(user_id=trainee.id, user=trainee))
     signals.exam_submitted.send(attempt)
     rows = db.session.scalars(sa.select(LtiScore)).all()
     assert [(row.launch.resource_link.target, row.source, row.score_given) for row in rows] == [
@@ -232,7 +232,8 @@ def test_an_exam_result_queues_a_score_for_the_exam_link_only(db, people):
     signals.exam_voided.send(attempt)  # the attempt no longer counts: its score is withdrawn
     row = db.session.scalar(sa.select(LtiScore))
     assert row.score_given is None and row.comment == "Attempt voided" and row.tries == 1
-    signals.exam_voided.send(SimpleNamespace(id=8))  # another attempt: nothing of it was sent
+    other = SimpleNamespace(**{**vars(attempt), "id": 8})
+    signals.exam_voided.send(other)  # another attempt: nothing of it was sent
     assert db.session.scalar(sa.select(LtiScore)).comment == "Attempt voided"
 
 

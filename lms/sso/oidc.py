@@ -103,7 +103,7 @@ def _remember(key: str, value: dict) -> None:
         _cache[key] = (time.monotonic() + CACHE_SECONDS, value)
 
 
-def _get_json(url: str, timeout: float) -> dict:
+def _fetch_json(url: str, timeout: float) -> dict:
     try:
         response = requests.get(url, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException:
@@ -125,7 +125,7 @@ def fetch_metadata(address: str, *, timeout: float, fresh: bool = False) -> dict
     url = discovery_url_for(address)
     if not fresh and (cached := _cached(url)) is not None:
         return cached
-    metadata = _get_json(url, timeout)
+    metadata = _fetch_json(url, timeout)
     missing = [name for name in REQUIRED_METADATA if not isinstance(metadata.get(name), str)]
     if missing:
         raise ProviderRefused(_("The discovery document at %(url)s lacks %(names)s: is it an OpenID Connect "
@@ -193,7 +193,7 @@ def _key_set(metadata: dict, *, timeout: float, fresh: bool) -> KeySet:
     url = metadata["jwks_uri"]
     keys = None if fresh else _cached(url)
     if keys is None:
-        keys = _get_json(url, timeout)
+        keys = _fetch_json(url, timeout)
         _remember(url, keys)
     try:
         return KeySet.import_key_set(keys)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def org_admin():
-    org = factories.make_org("Lakeside Peers E2E")
+    org = factories.make_org("Lakeside Peers E2E (xAPI)")
     return factories.make_user(Role.ORG_ADMIN, org=org, email="lakeside.admin@example.org", name="Lake Admin").email
 
 
