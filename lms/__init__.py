@@ -147,7 +147,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app)
+    from lms import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to open that page."
@@ -215,8 +218,10 @@ def register_blueprints(app: Flask) -> None:
     from lms.xapi.views import bp as xapi_bp  # registering it connects its signal receivers
 
     app.register_blueprint(xapi_bp, url_prefix="/org/xapi")  # an organization's LRS settings and statements
+    from lms.i18n.views import bp as i18n_bp
     from lms.lti.views import bp as lti_bp
 
+    app.register_blueprint(i18n_bp)  # POST /language, the footer's language switcher
     app.register_blueprint(lti_bp)  # /lti/... (launches, key set, platforms, rosters), /.well-known/lti-jwks.json
 
 

@@ -8,13 +8,20 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 
 from lms import jobs
 
 
-def send_mail(to: str, subject: str, template: str, **context) -> None:
-    """Render `email/<template>.txt` and send it (in the background when a queue is configured)."""
-    body = render_template(f"email/{template}.txt", **context)
+def send_mail(to: str, subject, template: str, *, language: str | None = None, **context) -> None:
+    """Render `email/<template>.txt` and send it (in the background when a queue is configured).
+
+    Written in `language` (the recipient's: `lms.i18n.language_of`), or in the page's language when None.
+    Give `subject` as a lazy string (`lazy_gettext`) so that it is translated into that language too.
+    """
+    with force_locale(language or str(get_locale() or "en")):
+        subject = str(subject)
+        body = render_template(f"email/{template}.txt", **context)
     jobs.enqueue(deliver, to, subject, body)
 
 

@@ -3,12 +3,14 @@
 from functools import partial
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.auth.forms import LogoutForm
 from lms.auth.permissions import may_open, object_rules
+from lms.i18n.selection import LANGUAGES
 from lms.models import Role
 
 # (endpoint, label). An entry shows only when its route exists and its rule admits the user,
@@ -90,4 +92,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.globals["current_endpoint"] = lambda: request.endpoint
     # The page's language for <html lang>: the locale Flask-Babel chose for this request, as a BCP 47 tag.
+    app.jinja_env.globals["languages"] = LANGUAGES
+    # ` lang="en"` on a passage kept in the course's own language (reference transcripts) on a page in another.
+    app.jinja_env.globals["source_lang_attr"] = lambda: (
+        Markup(' lang="en"') if not str(get_locale() or "en").startswith("en") else "")
     app.jinja_env.globals["page_language"] = lambda: str(get_locale() or "en").replace("_", "-")

@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_login import login_user, logout_user
 
@@ -65,7 +66,9 @@ def load_user(session_id: str) -> User | None:
     user = db.session.scalar(
         sa.select(User).join(UserSession, UserSession.user_id == User.id).where(
             User.id == user_id, UserSession.secret_hash == _digest(secret),
-            UserSession.created_at >= utcnow() - _max_age()))
+            UserSession.created_at >= utcnow() - _max_age())
+        # The organization comes in the same statement: its default language may pick the page's.
+        .options(so.joinedload(User.organization)))
     if user is None or user.session_version != version or not user.is_active:
         return None
     user.session_secret = secret

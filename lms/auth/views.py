@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms import audit
@@ -161,15 +162,15 @@ def register():
             # The same answer as for a new account, so the form never tells who has one; the owner learns of it.
             owner = services.find_user_by_email(form.email.data)
             services.hash_password(form.password.data)  # the work a new account costs, so the timing tells nothing
-            send_mail(owner.email, _("Someone tried to register with your address"), "account_exists",
-                      user=owner, login_link=_absolute_url("auth.login"),
+            send_mail(owner.email, _l("Someone tried to register with your address"), "account_exists",
+                      language=owner.language, user=owner, login_link=_absolute_url("auth.login"),
                       reset_link=_absolute_url("auth.reset_request"))
         except DomainError as error:
             getattr(form, error.field or "email").errors.append(error.message)
             return render_template("auth/register.html", form=form, require_code=require_code)
         else:
             db.session.commit()
-            send_mail(user.email, _("Your account is ready"), "account_created", user=user,
+            send_mail(user.email, _l("Your account is ready"), "account_created", user=user,
                       login_link=_absolute_url("auth.login"))
         flash(_("Thank you. Check your e-mail: we have sent a message to %(email)s about your account. "
                 "If you have just created it, you can log in now.", email=services.normalize_email(form.email.data)),
@@ -208,7 +209,8 @@ def reset_request():
         if user is not None and user.is_active:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
             link = _absolute_url("auth.reset_password", token=token)
-            send_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
+            send_mail(user.email, _l("Reset your password"), "reset_password", language=user.language, user=user,
+                      link=link)
         # The same answer either way: the form never tells who has an account.
         flash(_("If an account uses that address, we have sent it a link to reset the password. "
                 "The link works for one hour."), "info")

@@ -84,6 +84,11 @@ class CertificateFacts:
     # The issuer's identifier (a did:web) and status list; None: ``{base}/issuer`` and the program's list.
     issuer_id: str | None = None
     status_list_url: str | None = None
+    # The language the certificate is written in, and its name and description in it (None: the English ones
+    # built here). A language other than English is named on the achievement (OB 3.0 `inLanguage`).
+    language: str = "en"
+    credential_name: str | None = None
+    credential_description: str | None = None
 
 
 def _base(url: str) -> str:
@@ -153,6 +158,8 @@ def _achievement_of(facts: CertificateFacts, base: str, issuer: dict) -> dict:
     }
     if not achievement["alignment"]:
         del achievement["alignment"]
+    if facts.language != "en":
+        achievement["inLanguage"] = facts.language
     return achievement
 
 
@@ -178,8 +185,8 @@ def build_credential(facts: CertificateFacts) -> dict:
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"{facts.course_title} certificate",
-        "description": (
+        "name": facts.credential_name or f"{facts.course_title} certificate",
+        "description": facts.credential_description or (
             f"{facts.holder_name} completed {facts.course_title} (version {facts.course_version}), "
             f"{hours} hours of training. Certificate {facts.number}."
         ),

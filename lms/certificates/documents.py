@@ -13,6 +13,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from lms import jobs
 from lms.certificates import issuers, linked_data
@@ -26,6 +28,8 @@ from lms.certificates.credential import (
 )
 from lms.certificates.settings import CERTIFICATES_DIR, base_url, data_dir, get_keystore, pdf_file, verification_url
 from lms.extensions import db
+from lms.i18n.content import source_text
+from lms.i18n.selection import DEFAULT_LANGUAGE, supported
 from lms.models import Certificate, IssuedPdf, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,30 +38,45 @@ log = logging.getLogger(__name__)
 # -- facts and credential ----------------------------------------------------------------------
 
 
-def criteria_narrative(certificate: Certificate) -> str:
-    """What the holder did, for the credential's criteria (the credential is in English, like the page)."""
+def criteria_narrative(certificate: Certificate, course_title: str) -> str:
+    """What the holder did, for the credential's criteria, in the certificate's language (under force_locale)."""
     rules = certificate.course_version.certificate_rules or {}
-    text = (
-        f"Passed every module of {certificate.course_title}: each module's knowledge check and its "
-        "assessed role-play, scored by a supervisor on a behavioural rubric."
-    )
+    text = _("Passed every module of %(course)s: each module's knowledge check and its assessed role-play, scored "
+             "by a supervisor on a behavioural rubric.", course=course_title)
     required = rules.get("supervised_hours_required") or 0
     if required:
-        text += f" Completed {format_hours(required)} hours of supervised practice, approved by a supervisor."
+        text += " " + _("Completed %(hours)s hours of supervised practice, approved by a supervisor.",
+                        hours=format_hours(required))
     return text
 
 
 def certificate_facts(certificate: Certificate) -> CertificateFacts:
+    """What the certificate says, in the language it was issued in: the same facts whoever asks, in any language."""
     issuer = issuers.issuer_for(certificate)
+    language = supported(certificate.language) or DEFAULT_LANGUAGE
+    version = certificate.course_version
+    translated = (version.translations or {}).get(language, {}) if language != DEFAULT_LANGUAGE else {}
+    course_title = translated.get("title") or certificate.course_title
+    description = translated.get("description") or source_text(version, "description") or certificate.course_title
+    titles = {c.get("id"): c.get("title") for c in translated.get("competencies") or []}
+    competencies = tuple((c.get("id", ""), titles.get(c.get("id")) or c.get("title", ""))
+                         for c in certificate.competencies or [])
+    with force_locale(language):
+        narrative = criteria_narrative(certificate, course_title)
+        name = _("%(course)s certificate", course=course_title)
+        summary = _("%(holder)s completed %(course)s (version %(version)s), %(hours)s hours of training. "
+                    "Certificate %(number)s.", holder=certificate.holder_name, course=course_title,
+                    version=certificate.course_version_label, hours=format_hours(certificate.hours),
+                    number=certificate.number)
     return CertificateFacts(
         number=certificate.number,
         holder_name=certificate.holder_name,
         course_slug=certificate.course.slug,
-        course_title=certificate.course_title,
+        course_title=course_title,
         course_version=certificate.course_version_label,
-        course_description=" ".join((certificate.course_version.description or certificate.course_title).split()),
+        course_description=" ".join(description.split()),
         hours=certificate.hours,
-        competencies=tuple((c.get("id", ""), c.get("title", "")) for c in certificate.competencies or []),
+        competencies=competencies,
         issuer_name=issuer.name,
         issuer_id=issuer.id,
         status_list_url=issuer.status_list_url,
@@ -65,7 +84,10 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         expires_on=certificate.expires_on,
         status_list_index=certificate.status_list_index,
         base_url=base_url(),
-        criteria_narrative=criteria_narrative(certificate),
+        criteria_narrative=narrative,
+        language=language,
+        credential_name=name,
+        credential_description=summary,
     )
 
 
@@ -146,7 +168,8 @@ def build_pdf(certificate: Certificate) -> bytes:
         templates_dir=Path(app.root_path) / (app.template_folder or "templates"),
         static_dir=Path(app.static_folder or Path(app.root_path) / "static"),
         director_name=app.config.get("CERTIFICATE_DIRECTOR_NAME", ""),
-        director_title=app.config.get("CERTIFICATE_DIRECTOR_TITLE", "Program Director"),
+        director_title=app.config.get("CERTIFICATE_DIRECTOR_TITLE") or "",
+        lang=facts.language,
     )
 
 

@@ -25,6 +25,8 @@ from lms.certificates.records import latest_certificate
 from lms.certificates.settings import add_months, number_prefix, today
 from lms.continuing.services import credit_course_ce
 from lms.extensions import db
+from lms.i18n import language_of
+from lms.i18n.content import source_text
 from lms.models import Certificate, CourseVersion, Enrolment, User
 from lms.practice.services import approved_hours
 from lms.signals import certificate_issued
@@ -129,12 +131,13 @@ def _new_row(user: User, version: CourseVersion, *, generation: int, reason: str
         course_version_id=version.id,
         generation=generation,
         holder_name=(holder_name or user.name).strip()[:NAME_MAX_LENGTH],
-        course_title=version.title,
+        course_title=source_text(version, "title"),  # the course's own words, whoever's page issued it
+        language=language_of(user),
         course_version_label=version.version,
         hours=float(version.hours) if hours is None else hours,  # the hours earned, when known
         competencies=[
             {"id": str(c.get("id", "")), "title": str(c.get("title", "")), "framework": str(c.get("framework", ""))}
-            for c in (version.competencies or [])
+            for c in (source_text(version, "competencies") or [])
         ],
         issuer_name=issuer_name or issuer_name_for(user),
         issuer_organization_id=issuing_organization_id(user, issuer_name, previous),

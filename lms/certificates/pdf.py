@@ -40,12 +40,15 @@ from urllib.request import url2pathname
 import jinja2
 import segno
 import weasyprint
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel import support as babel_support
 from weasyprint.css import ColorProfile
 from weasyprint.images import SVGImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from lms.certificates.credential import CertificateFacts, format_hours
+from lms.certificates.credential import CertificateFacts
 
 __all__ = [
     "FONT_CONFIG",
@@ -105,13 +108,25 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
 
 
-@functools.lru_cache(maxsize=8)
-def _environment(templates_dir: str) -> jinja2.Environment:
-    return jinja2.Environment(
+# The interface catalogues (lms/translations): the certificate is printed in the holder's language.
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(templates_dir: str, lang: str = "en") -> jinja2.Environment:
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(_translations(lang), newstyle=True)
+    return environment
+
+
+@functools.lru_cache(maxsize=8)
+def _translations(lang: str) -> babel_support.Translations:
+    return babel_support.Translations.load(str(TRANSLATIONS_DIR), [lang])
 
 
 @functools.lru_cache(maxsize=8)
@@ -147,8 +162,8 @@ def _keep_static_svgs(cache: dict) -> None:
             _SHARED_SVG_IMAGES.setdefault(url, image)
 
 
-def _long_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
+def _long_date(value: date, lang: str) -> str:
+    return babel_dates.format_date(value, format="long", locale=lang)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -248,7 +263,7 @@ def render_certificate_pdf(
     templates_dir: Path,
     static_dir: Path,
     director_name: str = "",
-    director_title: str = "Program Director",
+    director_title: str = "",
     lang: str = "en",
     tagged: bool = True,
 ) -> bytes:
@@ -261,20 +276,21 @@ def render_certificate_pdf(
     ``tagged=False`` is the earlier, untagged rendering (kept for the benchmark's comparison).
     """
     static_dir = Path(static_dir).resolve()
-    template = _environment(str(Path(templates_dir).resolve())).get_template(TEMPLATE)
+    template = _environment(str(Path(templates_dir).resolve()), lang).get_template(TEMPLATE)
+    gettext = _translations(lang).gettext
     competencies = [title for _, title in facts.competencies]
     if len(competencies) > MAX_COMPETENCIES_SHOWN:  # the "and N more" takes the last place
         shown = MAX_COMPETENCIES_SHOWN - 1
-        competencies = [*competencies[:shown], f"and {len(competencies) - shown} more"]
+        competencies = [*competencies[:shown], gettext("and %(count)s more") % {"count": len(competencies) - shown}]
     html = template.render(
         facts=facts,
         lang=lang,
         program_name=program_name,
         director_name=director_name,
         director_title=director_title,
-        hours=format_hours(facts.hours),
-        issued_on=_long_date(facts.issued_on),
-        expires_on=_long_date(facts.expires_on),
+        hours=babel_numbers.format_decimal(facts.hours, format="#,##0.##", locale=lang),
+        issued_on=_long_date(facts.issued_on, lang),
+        expires_on=_long_date(facts.expires_on, lang),
         competencies=competencies,
         verification_url=verification_url,
         qr_png=_qr_png(verification_url),
@@ -296,11 +312,11 @@ def render_certificate_pdf(
     )
     # Set here rather than read from <title> and <meta> elements: fewer elements to parse and style.
     metadata = document.metadata
-    metadata.title = f"Certificate {facts.number}"
-    metadata.description = (
-        f"Certificate {facts.number}: {facts.holder_name}, {facts.course_title} (version {facts.course_version})"
-    )
-    metadata.keywords = [facts.number, "certificate", facts.course_title, program_name]
+    metadata.title = gettext("Certificate %(number)s") % {"number": facts.number}
+    metadata.description = gettext("Certificate %(number)s: %(holder)s, %(course)s (version %(version)s)") % {
+        "number": facts.number, "holder": facts.holder_name, "course": facts.course_title,
+        "version": facts.course_version}
+    metadata.keywords = [facts.number, gettext("certificate"), facts.course_title, program_name]
     metadata.authors = [facts.issuer_name]
     pdf = document.write_pdf(finisher=_finish_tagged if tagged else _dedupe_associated_files, **options)
     _keep_static_svgs(cache)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from lms.content.schema import (
     ContentError,
@@ -21,6 +22,7 @@ from lms.content.schema import (
     RubricSpec,
     ScenarioSpec,
 )
+from lms.content.translations import check_translation, languages_of
 from lms.roleplay import rubric as pass_rule
 
 WORDS_PER_MINUTE = 200
@@ -43,7 +45,24 @@ SCENARIO_V2_KEYS = ("minutes", "competencies", "brief", "actor_notes", "rater_no
 def review(result: LoadResult) -> LoadResult:
     """`result` with every loaded course's curriculum findings added to its errors."""
     findings = [finding for course in result.courses for finding in check_course(course)]
-    return LoadResult(result.courses, result.errors + tuple(findings), result.warnings, result.checked)
+    translation_findings = [finding for course in result.courses for finding in check_translations(course)]
+    errors = tuple(f for f in translation_findings if not f.warning)
+    warnings = tuple(f for f in translation_findings if f.warning)
+    return LoadResult(result.courses, result.errors + tuple(findings) + errors, result.warnings + warnings,
+                      result.checked)
+
+
+def check_translations(course: CourseSpec) -> list[ContentError]:
+    """Every translation of the course mirrors it file for file, id for id (lms.content.translations)."""
+    if not course.folder:
+        return []
+    folder = Path(course.folder)
+    prefix = Path(course.source).parent
+    return [
+        ContentError(str(prefix / finding.file), None, finding.message, warning=not finding.error)
+        for language in languages_of(folder)
+        for finding in check_translation(folder, language).findings
+    ]
 
 
 def check_course(course: CourseSpec) -> list[ContentError]:

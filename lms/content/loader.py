@@ -91,6 +91,7 @@ class _CourseLoader(LessonReader, QuizReader, ScenarioReader, ExerciseReader, Ex
             exam=exam,
             ethics_code=ethics_code,
             minimum_active_share=share,
+            folder=str(self.folder),
             lines={key: line(key) for key in COURSE_FIELDS},
             competency_lines=self.competency_lines(data["competencies"]),
         )

@@ -59,10 +59,14 @@ def _table_close(self, tokens, idx, options, env) -> str:
     return "</table>\n</div>\n"
 
 
-@lru_cache(maxsize=1)
-def parser() -> MarkdownIt:
+# The callouts' titles in each language a course may be translated into (lms.content.translations).
+CALLOUT_TITLES = {"en": CALLOUTS, "es": {"try": "Pruebe a decir", "avoid": "Evite", "note": "Nota"}}
+
+
+@lru_cache(maxsize=4)
+def parser(language: str = "en") -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    for name, title in CALLOUTS.items():
+    for name, title in CALLOUT_TITLES.get(language, CALLOUTS).items():
         md.use(container_plugin, name, render=_render_callout(name, title))
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
@@ -129,13 +133,14 @@ def render(
     *,
     module_url: Callable[[str], str | None] = lambda slug: None,
     asset_url: Callable[[str], str | None] = lambda src: None,
+    language: str = "en",
 ) -> str:
-    """Render a lesson body to sanitised HTML.
+    """Render a lesson body to sanitised HTML (callout titles in `language`).
 
     `module_url(slug)` gives the URL for a `module:<slug>` link and `asset_url(src)` the URL for
     an image from the course folder; either may return None to drop the link or image source.
     """
-    md = parser()
+    md = parser(language)
     env: dict = {}
     tokens = md.parse(text, env)
     in_thead = False

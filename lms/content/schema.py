@@ -303,6 +303,7 @@ class CourseSpec:
     exam: ExamSpec | None = None
     ethics_code: EthicsCodeSpec | None = None
     minimum_active_share: float | None = None  # share of declared minutes a module needs in active time
+    folder: str = ""  # the course folder as loaded (its translations/ are read from there at sync)
     lines: dict = field(default_factory=dict, compare=False)  # course.yaml key -> line
     competency_lines: dict = field(default_factory=dict, compare=False)  # competency id -> line
 

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.extensions import db
+from lms.i18n.content import reading_language
 from lms.learning.catalog import load_version
 from lms.models import Course, CourseVersion, Enrolment
 
@@ -36,7 +37,7 @@ _ENTRY = (
     .options(*(so.Load(alias).load_only(alias.id, alias.course_id, alias.version, alias.content_hash,
                                           alias.is_live, alias.title, alias.enrolment, alias.certificate_rules,
                                           alias.minimum_active_share, alias.exam, alias.hour_breakdown,
-                                          alias.ethics_code)
+                                          alias.ethics_code, alias.translations)
                for alias in (_live, _mine)))
 )
 
@@ -74,7 +75,8 @@ def outline(version: CourseVersion) -> CourseVersion:
     Keyed by id and content hash, per app: a rebuilt database cannot serve another's content.
     """
     cache = current_app.extensions.setdefault("learning.outlines", {})
-    key = (version.id, version.content_hash)
+    # Per reading language, and per synced translation (a translation changes without a new version).
+    key = (version.id, version.content_hash, reading_language(), (version.translations or {}).get("digest"))
     found = cache.get(key)
     if found is None:
         found = cache[key] = _load_detached(version.id)

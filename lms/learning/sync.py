@@ -10,8 +10,10 @@ Lesson Markdown is rendered and sanitised here, once. Callers commit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,6 +22,7 @@ from lms.content import markdown
 from lms.content.schema import CourseSpec, ExerciseSpec, LessonSpec, ModuleSpec, ScenarioSpec
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.learning.sync_translations import apply_translations
 from lms.models import (
     Course,
     CourseAsset,
@@ -49,9 +52,11 @@ class SyncOutcome:
     status: str  # created | new version | unchanged
     course_version: CourseVersion
     note: str = ""
+    translations: tuple = ()  # lms.learning.sync_translations.TranslationOutcome, one per language
 
     def __str__(self) -> str:
-        return f"{self.slug} {self.version}: {self.status}{f' ({self.note})' if self.note else ''}"
+        line = f"{self.slug} {self.version}: {self.status}{f' ({self.note})' if self.note else ''}"
+        return "\n".join([line, *map(str, self.translations)])
 
 
 def url_builders(course_slug: str, version: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
@@ -79,6 +84,16 @@ def sync_courses(courses: Iterable[CourseSpec]) -> tuple[list[SyncOutcome], list
 
 
 def sync_course(spec: CourseSpec) -> SyncOutcome:
+    """The course's own files, then its translations laid over the live version."""
+    outcome = _sync_content(spec)
+    if not spec.folder or not outcome.course_version.is_live:
+        return outcome
+    module_url, asset_url = url_builders(spec.slug, outcome.course_version.version)
+    translated = apply_translations(outcome.course_version, spec, Path(spec.folder), module_url, asset_url)
+    return dataclasses.replace(outcome, translations=tuple(translated))
+
+
+def _sync_content(spec: CourseSpec) -> SyncOutcome:
     course = db.session.scalar(sa.select(Course).where(Course.slug == spec.slug))
     status = CREATED
     if course is None:

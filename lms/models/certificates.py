@@ -55,6 +55,8 @@ class Certificate(Base):
     generation: so.Mapped[int] = so.mapped_column(default=1)
     holder_name: so.Mapped[str] = so.mapped_column(sa.String(160))
     course_title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # The holder's language at issuance: the PDF and the credential are written in it, always the same.
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en", server_default="en")
     course_version_label: so.Mapped[str] = so.mapped_column(sa.String(32))
     hours: so.Mapped[float]
     competencies: so.Mapped[list] = so.mapped_column(default=list)

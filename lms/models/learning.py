@@ -37,6 +37,8 @@ class CourseVersion(Base):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     version: so.Mapped[str] = so.mapped_column(sa.String(32))
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
@@ -74,6 +76,8 @@ class Module(Base):
     __table_args__ = (sa.UniqueConstraint("course_version_id", "slug"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     course_version_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True
     )
@@ -101,6 +105,8 @@ class Lesson(Base):
     __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     module_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(80))
     position: so.Mapped[int]
@@ -116,6 +122,8 @@ class Quiz(Base):
     __tablename__ = "quizzes"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     module_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("modules.id", ondelete="CASCADE"), unique=True
     )
@@ -135,6 +143,8 @@ class Exercise(Base):
     __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     module_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(80))
     position: so.Mapped[int]
@@ -182,6 +192,8 @@ class ExamItem(Base):
     __table_args__ = (sa.UniqueConstraint("course_version_id", "item_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     course_version_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True
     )

@@ -36,6 +36,8 @@ class Organization(Base):
     # so, with the reason shown to trainees before they join (see README, "Public registry").
     registry_listing_required: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     registry_listing_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    # The language of its people who chose none and whose browser asks for none we have.
+    default_language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en", server_default="en")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     members: so.Mapped[list["User"]] = so.relationship(back_populates="organization")
@@ -73,6 +75,7 @@ class Invitation(Base):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(8))  # the invitee's, set by the organization
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -39,6 +39,8 @@ class Rubric(Base):
     __table_args__ = (sa.UniqueConstraint("course_version_id", "slug"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     course_version_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True
     )
@@ -55,6 +57,8 @@ class Scenario(Base):
     __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Translated prose by language, {"es": {field: value}}: see lms/learning/sync_translations.py.
+    translations: so.Mapped[dict] = so.mapped_column(default=dict, server_default="{}")
     module_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     rubric_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rubrics.id", ondelete="CASCADE"))
     slug: so.Mapped[str] = so.mapped_column(sa.String(80))

@@ -50,6 +50,8 @@ class User(UserMixin, Base):
     erased_at: so.Mapped[datetime | None]
     # Changing the password invalidates reset links and other sessions.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
+    # The language this person reads PeerCert in ("en", "es"); None: the browser's, else the organization's.
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(8))
 
     organization: so.Mapped["Organization | None"] = so.relationship(back_populates="members")
 

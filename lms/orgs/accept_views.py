@@ -1,6 +1,6 @@
 """The public page an invitation email links to (/invite/<token>): choose a password and join."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from lms.auth.services import EmailTaken
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.forms import show_refusal
+from lms.i18n.selection import SESSION_KEY, page_in
 from lms.orgs import invitations
 from lms.orgs.blueprint import bp
 from lms.orgs.forms import AcceptInvitationForm
@@ -25,6 +26,8 @@ def accept(token: str):
         return render_template("orgs/invitation_invalid.html"), 404
     if current_user.is_authenticated:
         return render_template("orgs/invitation_signed_in.html", invitation=invitation), 409
+    if not session.get(SESSION_KEY):  # the invitee's language, unless they chose one with the switcher
+        page_in(invitation.language)
     form = AcceptInvitationForm()
     form.password_hints = [invitation.email]  # and the name typed in the form
     if request.method == "GET":
@@ -39,6 +42,7 @@ def accept(token: str):
         else:
             sessions.log_in(user)
             db.session.commit()
+            page_in(user.language)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("orgs/accept.html", form=form, invitation=invitation)

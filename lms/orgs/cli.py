@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.errors import DomainError
 from lms.extensions import db
@@ -44,8 +44,8 @@ def invite_command(csv_path: Path, organization_name: str, cohort_name: str | No
     base = current_app.config["LMS_BASE_URL"].rstrip("/")
     with current_app.test_request_context("/", base_url=base):  # emails and links are rendered as on the web
         for invitation, token in sent:
-            subject = _("You are invited to %(program)s", program=current_app.config["LMS_PROGRAM_NAME"])
-            send_mail(invitation.email, subject, "invitation",
+            subject = _l("You are invited to %(program)s", program=current_app.config["LMS_PROGRAM_NAME"])
+            send_mail(invitation.email, subject, "invitation", language=invitations.language_for(invitation),
                       invitation=invitation, organization=organization, days=invitations.INVITATION_DAYS,
                       inviter=None, link=base + url_for("orgs.accept", token=token))
     click.echo(f"Invited {len(sent)} people to {organization.name}.")

@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.auth.forms import PASSWORD_HELP, PASSWORD_RULES
 from lms.forms import Form
+from lms.i18n.selection import LANGUAGES
 
 ROLE_CHOICES = [
     SelectChoice("trainee", _l("Trainee")),
@@ -24,12 +25,20 @@ ROLE_CHOICES = [
 ]
 
 
+# Each language named in itself; "" leaves the choice to the organization's default and the person's browser.
+LANGUAGE_CHOICES = [SelectChoice("", _l("The organization's default")),
+                    *(SelectChoice(code, name) for code, name in LANGUAGES.items())]
+
+
 class InviteForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="trainee")
     cohort = SelectField(_l("Cohort"), coerce=int, default=0,
                          description=_l("Trainees join it as trainees, supervisors as its supervisors."))
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="",
+                           description=_l("The invitation e-mail and PeerCert's pages are in this language; the "
+                                          "person can change it later."))
     submit = SubmitField(_l("Send invitation"))
 
 

@@ -19,6 +19,7 @@ from lms import audit
 from lms.csv_import import read_csv as read_csv_rows
 from lms.errors import Conflict, InvalidInput, InvalidUpload, NotEligible
 from lms.extensions import db
+from lms.i18n.selection import DEFAULT_LANGUAGE, supported
 from lms.inputs import forbidden_characters
 from lms.models import Cohort, Invitation, Organization, Role, User, cohort_supervisors, cohort_trainees, utcnow
 
@@ -231,8 +232,10 @@ def unsign_rows(token: str, *, organization_id: int, actor_id: int, secret_key: 
 # Sending, accepting, revoking -------------------------------------------------------------------
 
 def invite(organization: Organization, *, email: str, name: str, role: Role | str, cohort: Cohort | None = None,
-           actor: User | None = None) -> tuple[Invitation, str]:
-    """Create (or renew) an invitation; return it with the clear token for the email link."""
+           actor: User | None = None, language: str | None = None) -> tuple[Invitation, str]:
+    """Create (or renew) an invitation; return it with the clear token for the email link.
+
+    `language` is the person's ("en", "es"; None: the organization's default until they choose)."""
     try:
         email = normalize_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as error:
@@ -242,6 +245,8 @@ def invite(organization: Organization, *, email: str, name: str, role: Role | st
         raise InvalidInput(_("Invite trainees, supervisors or organization administrators."), field="role")
     if cohort is not None and cohort.organization_id != organization.id:
         raise InvalidInput(_("This cohort belongs to another organization."), field="cohort")
+    if language and not supported(language):
+        raise InvalidInput(_("Choose one of the languages offered."), field="language")
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise Conflict(_("This person already has an account."), field="email")
     # A new invitation to the same address replaces a pending one: only the newest link works.
@@ -254,7 +259,7 @@ def invite(organization: Organization, *, email: str, name: str, role: Role | st
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organization_id=organization.id, cohort_id=cohort.id if cohort else None, email=email,
-        name=name.strip(), role=str(role), token_hash=hash_token(token),
+        name=name.strip(), role=str(role), token_hash=hash_token(token), language=supported(language),
         created_by_id=actor.id if actor is not None else None,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
@@ -280,6 +285,11 @@ def invite_rows(organization: Organization, rows: list[InviteRow], *, actor: Use
     ]
 
 
+def language_for(invitation: Invitation) -> str:
+    """The language an invitation is written in: the one the organization chose for the person, else its default."""
+    return supported(invitation.language) or supported(invitation.organization.default_language) or DEFAULT_LANGUAGE
+
+
 def find_invitation(token: str) -> Invitation | None:
     """The pending, unexpired invitation for `token`, or None."""
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
@@ -300,6 +310,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
         table = cohort_supervisors if invitation.role == Role.SUPERVISOR else cohort_trainees
         if invitation.role in {Role.SUPERVISOR, Role.TRAINEE}:
             db.session.execute(sa.insert(table).values(cohort_id=invitation.cohort_id, user_id=user.id))
+    user.language = supported(invitation.language)
     invitation.accepted_at = utcnow()
     audit.record("invitation.accepted", actor=user, subject=invitation, target_user=user)
     return user

@@ -3,6 +3,7 @@ CSV file, withdrawing an invitation, and deactivating or reactivating an account
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -32,8 +33,9 @@ def send_invitations(sent: list[tuple[Invitation, str]], organization: Organizat
     """After the commit: mail each invitation its link."""
     base = current_app.config["LMS_BASE_URL"].rstrip("/")
     for invitation, token in sent:
-        send_mail(invitation.email, _("You are invited to %(program)s", program=current_app.config["LMS_PROGRAM_NAME"]),
-                  "invitation", invitation=invitation, organization=organization,
+        subject = _l("You are invited to %(program)s", program=current_app.config["LMS_PROGRAM_NAME"])
+        send_mail(invitation.email, subject, "invitation", language=invitations.language_for(invitation),
+                  invitation=invitation, organization=organization,
                   link=base + url_for("orgs.accept", token=token), days=invitations.INVITATION_DAYS,
                   inviter=current_user if current_user.is_authenticated else None)
 
@@ -76,7 +78,8 @@ def invite():
         cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
         try:
             sent = invitations.invite(organization, email=form.email.data, name=form.name.data,
-                                      role=form.role.data, cohort=cohort, actor=current_user)
+                                      role=form.role.data, cohort=cohort, actor=current_user,
+                                      language=form.language.data or None)
         except DomainError as error:
             show_refusal(form, error, "email")
         else:

@@ -7,11 +7,13 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms import audit
 from lms.auth.permissions import can_grade_roleplay, can_view_roleplay_work
 from lms.extensions import db
+from lms.i18n import language_of
 from lms.inputs import bounded_int
 from lms.mail import send_mail
 from lms.models import GradeKind, Role, Submission, SubmissionKind, SubmissionState, utcnow
@@ -85,11 +87,12 @@ def notify_trainee(submission: Submission, grade) -> None:
     if not trainee.email or not trainee.is_active:
         return
     corrected = grade.kind == GradeKind.CORRECTION
-    subject = (_("Your role-play grade was corrected") if corrected
-               else _("Your role-play has been graded"))
+    subject = (_l("Your role-play grade was corrected") if corrected
+               else _l("Your role-play has been graded"))
     link = current_app.config["LMS_BASE_URL"].rstrip("/") + url_for("roleplay.submission",
                                                                      submission_id=submission.id)
-    send_mail(trainee.email, subject, "roleplay_graded", trainee=trainee, submission=submission, grade=grade,
+    send_mail(trainee.email, subject, "roleplay_graded", language=language_of(trainee), trainee=trainee,
+              submission=submission, grade=grade,
               corrected=corrected, link=link)
 
 

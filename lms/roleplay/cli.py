@@ -89,8 +89,9 @@ def purge_recordings_command(days):
 @click.option("--force", is_flag=True, help="Send even to supervisors already told within the last day.")
 def notify_waiting_command(force):
     """Email each supervisor who has role-plays waiting (run once a day, e.g. from cron)."""
-    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _l
 
+    from lms.i18n import language_of
     from lms.mail import send_mail
     from lms.models import utcnow
     from lms.roleplay.reminders import mark_waiting_notified, supervisors_with_waiting_items
@@ -102,7 +103,8 @@ def notify_waiting_command(force):
         due = supervisors_with_waiting_items(utcnow(), force=force)
         for supervisor, waiting in due:
             total = waiting["waiting"] + waiting["second"] + waiting["calibration"]
-            send_mail(supervisor.email, _("%(n)d role-play items are waiting for you", n=total), "roleplay_waiting",
+            send_mail(supervisor.email, _l("%(n)d role-play items are waiting for you", n=total), "roleplay_waiting",
+                      language=language_of(supervisor),
                       supervisor=supervisor, waiting=waiting, link=link)
             mark_waiting_notified(supervisor, waiting)
             db.session.commit()

@@ -9,6 +9,11 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 
 from lms.roleplay.analyzer import LABELS, analyze_transcript, reported_accuracy
+from lms.roleplay.analyzer import notes as analyzer_notes
+from lms.roleplay.language import reads_as_spanish
+
+# The analyzer's notes are marked for the catalogue; shown to a trainee, they are in the trainee's language.
+analyzer_notes.translator = _
 
 RATIO_TARGETS = ("reflections_per_question", "complex_reflection_share")
 
@@ -86,7 +91,10 @@ def _totals(result) -> dict:
 def formative_feedback(replies: list[str], targets: Mapping[str, float] | None, turns: list | None = None) -> dict:
     """The analysis of a draft, as plain data for the page and the autosave endpoint; ``turns`` are the scenario's
     scripted turns, whose persona lines give each reply its context."""
-    answered = [(i, r) for i, r in enumerate(replies) if str(r).strip()]
+    written = [(i, r) for i, r in enumerate(replies) if str(r).strip()]
+    # The analyzer reads English only: a reply in Spanish gets a plain notice instead of guesses.
+    answered = [(i, r) for i, r in written if not reads_as_spanish(str(r))]
+    not_english = [i for i, r in written if reads_as_spanish(str(r))]
     lines = persona_lines(turns)
     contexts = [lines[i] if i < len(lines) else None for i, _reply in answered]
     result = analyze_transcript([r for _i, r in answered], dict(targets or {}), contexts=contexts)
@@ -94,8 +102,13 @@ def formative_feedback(replies: list[str], targets: Mapping[str, float] | None, 
     per_reply: list[dict | None] = [None] * len(replies)
     for (index, _reply), analysis in zip(answered, result.analyses, strict=True):
         per_reply[index] = _reply_feedback(analysis, names)
+    for index in not_english:
+        per_reply[index] = {"labels": [], "notes": [], "complex_reflection": False, "red_flag": False,
+                            "english_only": True}
     return {
         "replies": per_reply,
+        "english_only": bool(not_english),
+        "analyzed": len(answered),
         "accuracy": reported_accuracy(),
         "totals": _totals(result),
         "targets": [_target_check(check) for check in result.target_checks],

@@ -9,6 +9,7 @@ from lms.extensions import db
 from lms.models import Grade, Submission, SubmissionKind, SubmissionState, User
 from lms.roleplay.analyzer import LABELS, analyze_transcript, reported_accuracy
 from lms.roleplay.feedback import label_names, persona_lines
+from lms.roleplay.language import reads_as_spanish
 from lms.roleplay.submissions import effective_grade, in_course, in_scope, submission_options
 
 LISTENING = "listening"
@@ -20,7 +21,8 @@ def _analysis(submission: Submission):
     Only a written role-play has a transcript today: a live role-play is scored in the room and a recording is a
     media file (``replies`` is empty for both), so they get no analysis rather than one without context."""
     replies = list(submission.replies or [])
-    answered = [i for i, r in enumerate(replies) if str(r).strip()]
+    # English replies only: the analyzer would count nonsense in a Spanish one (lms.roleplay.language).
+    answered = [i for i, r in enumerate(replies) if str(r).strip() and not reads_as_spanish(str(r))]
     if not answered:
         return None, 0
     turns = persona_lines(submission.scenario.turns)

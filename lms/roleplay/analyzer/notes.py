@@ -1,4 +1,9 @@
-"""One human-readable feedback line per label found, red flags first."""
+"""One human-readable feedback line per label found, red flags first.
+
+The notes are marked for the interface catalogue with `_`; the application installs its translator
+(`lms.roleplay.feedback` sets `translator` to Flask-Babel's gettext), so a trainee reads them in their
+language. Without it (the research tools) they are English. The quoted phrase is the trainee's own words.
+"""
 
 from __future__ import annotations
 
@@ -21,73 +26,63 @@ NOTE_ORDER = (
 )
 
 
+def translator(message: str) -> str:
+    return message
+
+
+def _(message: str, **values) -> str:
+    text = translator(message)
+    return text % values if values else text
+
+
 def quote(phrase: str | None) -> str:
     return f"'{phrase}' " if phrase else ""
 
 
 def note_for(label: str, hits: Mapping[str, str | None], complex_reflection: bool, t: Text) -> str:
     if label == "secrecy_promise":
-        return (
-            f"Red flag - secrecy promise: {quote(hits['secrecy'])}promises absolute secrecy; explain the limits of "
-            "confidentiality instead (risk of harm, abuse, what the law and your employer require)"
-        )
+        return _("Red flag - secrecy promise: %(phrase)spromises absolute secrecy; explain the limits of "
+                 "confidentiality instead (risk of harm, abuse, what the law and your employer require)",
+                 phrase=quote(hits["secrecy"]))
     if label == "judgment":
-        return (
-            f"Red flag - judgment: {quote(hits['judgment'])}labels or judges the person; use person-first, "
-            "recovery-oriented language and describe what happened rather than who they are"
-        )
+        return _("Red flag - judgment: %(phrase)slabels or judges the person; use person-first, recovery-oriented "
+                 "language and describe what happened rather than who they are", phrase=quote(hits["judgment"]))
     if label == "minimizing":
-        return (
-            f"Red flag - minimizing: {quote(hits['minimizing'])}plays down what the person feels; validate first "
-            '("that makes sense given ...") before any reassurance'
-        )
+        return _('Red flag - minimizing: %(phrase)splays down what the person feels; validate first ("that makes '
+                 'sense given ...") before any reassurance', phrase=quote(hits["minimizing"]))
     if label == "self_disclosure":
         return _disclosure_note(hits.get("self_disclosure"), t)
     if label == "advice":
-        phrase = hits["advice"]
-        return (
-            f"Advice: {quote(phrase)}tells the person what to do; try asking what they have considered, "
-            "or ask permission before offering ideas"
-        )
+        return _("Advice: %(phrase)stells the person what to do; try asking what they have considered, or ask "
+                 "permission before offering ideas", phrase=quote(hits["advice"]))
     if label == "open_question":
-        return "Open question: invites the person to tell their story in their own words"
+        return _("Open question: invites the person to tell their story in their own words")
     if label == "closed_question":
-        return (
-            "Closed question: can be answered in a word; fine for facts and safety, "
-            "but open questions and reflections keep the person talking"
-        )
+        return _("Closed question: can be answered in a word; fine for facts and safety, but open questions and "
+                 "reflections keep the person talking")
     if label == "reflection":
         phrase = quote(hits["stock_reflection"] or hits["stock_reflection_q"] or hits["feeling_reflection"])
         if complex_reflection:
-            return f"Complex reflection: {phrase}adds meaning or feeling to what the person said"
-        return (
-            f"Simple reflection: {phrase}gives back what the person said; "
-            "a complex reflection would add the feeling or meaning you hear"
-        )
+            return _("Complex reflection: %(phrase)sadds meaning or feeling to what the person said", phrase=phrase)
+        return _("Simple reflection: %(phrase)sgives back what the person said; a complex reflection would add the "
+                 "feeling or meaning you hear", phrase=phrase)
     if label == "affirmation":
-        phrase = quote(hits["affirmation"])
-        return f"Affirmation: {phrase}recognizes a strength or an effort; keep it genuine and specific"
+        return _("Affirmation: %(phrase)srecognizes a strength or an effort; keep it genuine and specific",
+                 phrase=quote(hits["affirmation"]))
     if label == "information":
-        return (
-            f"Information: {quote(hits['information'])}gives facts or resources; check what the person already "
-            "knows and ask what they make of it"
-        )
+        return _("Information: %(phrase)sgives facts or resources; check what the person already knows and ask "
+                 "what they make of it", phrase=quote(hits["information"]))
     return label  # pragma: no cover
 
 
 def _disclosure_note(kind: str | None, t: Text) -> str:
     if kind == "purposeful":
-        return (
-            "Self-disclosure, purposeful: a brief piece of your own experience that hands the talk back to the person; "
-            "keep it this short and check that it fits them"
-        )
+        return _("Self-disclosure, purposeful: a brief piece of your own experience that hands the talk back to "
+                 "the person; keep it this short and check that it fits them")
     if kind == "brief":
-        return (
-            "Self-disclosure, turning the talk to yourself: your own story without handing the talk back; keep it "
-            "brief and purposeful, then return the focus to the person "
-            '("what helped me was ..., what might fit for you?")'
-        )
-    return (
-        f"Self-disclosure, turning the talk to yourself: about {self_disclosure_words(t)} words of your own story; "
-        'keep it brief and recovery-focused, then return the focus to the person ("what might fit for you?")'
-    )
+        return _("Self-disclosure, turning the talk to yourself: your own story without handing the talk back; "
+                 'keep it brief and purposeful, then return the focus to the person ("what helped me was ..., '
+                 'what might fit for you?")')
+    return _("Self-disclosure, turning the talk to yourself: about %(words)s words of your own story; keep it brief "
+             'and recovery-focused, then return the focus to the person ("what might fit for you?")',
+             words=self_disclosure_words(t))

@@ -1,0 +1,26 @@
+"""The languages PeerCert speaks, and which one each person reads it in (see README, "Languages")."""
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from lms.i18n.selection import LANGUAGES, language_of, select_locale
+
+__all__ = ["LANGUAGES", "init_app", "language_of", "select_locale"]
+
+# Machine-facing blueprints answer in JSON whatever the reader's language; they never load course prose.
+_MACHINE_BLUEPRINTS = frozenset({"api"})
+
+
+def init_app(app: Flask) -> None:
+    from lms.i18n import content  # its load events translate course content as it is read
+
+    @app.before_request
+    def read_in_the_visitors_language():
+        if request.endpoint == "static" or request.blueprint in _MACHINE_BLUEPRINTS:
+            content.set_reading_language(None)
+            return
+        content.set_reading_language(str(get_locale() or content.SOURCE_LANGUAGE))
+
+    @app.teardown_request
+    def stop_reading(_error=None):
+        content.set_reading_language(None)
