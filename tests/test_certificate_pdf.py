@@ -133,7 +133,7 @@ def test_page_shows_the_facts(pdf, facts):
     for expected in (facts.holder_name, facts.number, facts.course_title, "Version 2025.1", "40 hours"):
         assert expected in text
     assert PROGRAM in text
-    assert "1 March 2025" in text and "1 March 2028" in text
+    assert "March 1, 2025" in text and "March 1, 2028" in text  # Babel's long date for English
     assert "Dr. Jordan Reyes" in text and "Program Director" in text
     assert "and 3 more" in text  # ten competencies: seven shown
     assert "REVOKED" not in text

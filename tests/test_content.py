@@ -372,7 +372,8 @@ def test_courses_check_lists_every_error_and_exits_non_zero(app, runner):
             assert f"{file}:{line}: {message}" in result.output
     errors = sum(len(cases) for cases in [*BROKEN_CASES.values(), *REFUSAL_CASES.values()])
     errors += len(checks.check_course(load_course(BROKEN / "short-core-lesson", BROKEN)[0]))  # a v1 course
-    assert f"33 courses checked: {errors} errors, 15 warnings." in result.output
+    errors += 5  # translation-mismatch: the five translation errors of tests/test_course_translations.py
+    assert f"34 courses checked: {errors} errors, 16 warnings." in result.output
 
 
 def test_courses_check_passes_with_warnings_on_the_ready_course(app, runner):

@@ -163,3 +163,20 @@ def test_a_trainee_switches_language_mid_course_and_keeps_their_place(client, au
         LessonProgress.enrolment_id == enrolment.id)) == 1
     course_page = client.get("/courses/peer-specialist-core").get_data(as_text=True)
     assert "Formación básica para especialistas de pares" in course_page
+
+
+def test_a_column_loaded_later_is_translated_and_keeps_its_source(db, core):
+    from sqlalchemy.orm import load_only
+
+    from lms.models import CourseVersion
+
+    version_id = core.id
+    db.session.expunge_all()
+    with reading_in("es"):
+        version = db.session.scalar(sa.select(CourseVersion).where(CourseVersion.id == version_id)
+                                    .options(load_only(CourseVersion.id, CourseVersion.title,
+                                                       CourseVersion.translations)))
+        assert version.title == "Formación básica para especialistas de pares"
+        assert version.description == version.translations["es"]["description"]  # a deferred load, translated
+        assert source_text(version, "title") == "Peer Specialist Core Training"
+        assert source_text(version, "description").startswith("The core skills")

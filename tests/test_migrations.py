@@ -1,5 +1,7 @@
 """The schema exists only through migrations, and they match the models."""
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
 from flask_migrate import check, downgrade, upgrade
@@ -33,7 +35,6 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path):
 def _course_version_at_an_old_revision():
     """A course version inserted with the columns that revision has: the models may have more by now."""
     from datetime import UTC, datetime
-    from types import SimpleNamespace
 
     now = datetime.now(UTC)
     courses = sa.table("courses", *(sa.column(name) for name in ("id", "slug", "title", "kind", "created_at")))
@@ -57,7 +58,6 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
     from pathlib import Path
 
     from lms.models import Certificate, IssuedPdf, utcnow
-    from tests import factories
 
     url = f"sqlite:///{tmp_path / 'backfill.sqlite3'}" if TEST_DATABASE_URL.startswith("sqlite") else TEST_DATABASE_URL
     config = make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url)
@@ -69,7 +69,14 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(revision="h14eng_0001")  # the revision just before issued_pdfs
         version = _course_version_at_an_old_revision()
-        user = factories.make_user()
+        # A Core insert of the columns users had then (the model has gained a language since).
+        users = sa.table("users", sa.column("id"), sa.column("email"), sa.column("name"), sa.column("role"),
+                         sa.column("active"), sa.column("created_at"), sa.column("failed_logins"),
+                         sa.column("session_version"))
+        user_id = db.session.execute(sa.insert(users).values(
+            email="old.holder@example.org", name="Old Holder", role="trainee", active=True, created_at=utcnow(),
+            failed_logins=0, session_version=1).returning(users.c.id)).scalar_one()
+        user = SimpleNamespace(id=user_id, name="Old Holder")
         stored = Path(app.config["DATA_DIR"]) / "certificates" / "PSS-OLD-0001.pdf"
         stored.parent.mkdir(parents=True)
         stored.write_bytes(b"%PDF-1.7\n% rendered before hashes were kept\n")
@@ -77,13 +84,17 @@ def test_the_issued_pdfs_migration_hashes_the_pdfs_already_stored(tmp_path):
         riverside = db.session.execute(sa.insert(organizations).values(
             name="Riverside", created_at=utcnow()).returning(organizations.c.id)).scalar_one()
         # A Core insert of the columns that existed then (the model has gained some since).
-        certificate_id = db.session.execute(sa.insert(Certificate.__table__).values(
+        columns = ("id", "number", "user_id", "course_id", "course_version_id", "generation", "holder_name",
+                   "course_title", "course_version_label", "hours", "competencies", "issuer_name", "issued_on",
+                   "expires_on", "status_list_index", "reason", "pdf_path", "created_at")
+        old_certificates = sa.table("certificates", *(sa.column(name) for name in columns))
+        certificate_id = db.session.execute(sa.insert(old_certificates).values(
             number="PSS-OLD-0001", user_id=user.id, course_id=version.course_id, course_version_id=version.id,
             generation=1, holder_name=user.name, course_title=version.title, course_version_label=version.version,
-            hours=40, competencies=[], issuer_name="Riverside", issued_on=date(2026, 2, 1),
+            hours=40, competencies="[]", issuer_name="Riverside", issued_on=date(2026, 2, 1),
             expires_on=date(2028, 2, 1), status_list_index=1, reason="completion",
             pdf_path="certificates/PSS-OLD-0001.pdf", created_at=utcnow(),
-        ).returning(Certificate.__table__.c.id)).scalar_one()
+        ).returning(old_certificates.c.id)).scalar_one()
         db.session.commit()
         db.session.remove()
         upgrade()

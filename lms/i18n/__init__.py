@@ -1,7 +1,7 @@
 """The languages PeerCert speaks, and which one each person reads it in (see README, "Languages")."""
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from lms.i18n.selection import LANGUAGES, language_of, select_locale
 
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def read_in_the_visitors_language():
+        refresh()  # choose again for this request (an application context can outlive one, as in tests)
         if request.endpoint == "static" or request.blueprint in _MACHINE_BLUEPRINTS:
             content.set_reading_language(None)
             return

@@ -79,9 +79,16 @@ def _listen(model: type, fields: tuple[str, ...]) -> None:
         translate_loaded(target, fields, _reading.get())
 
     def on_refresh(target, context, attrs):
-        if attrs is None or "translations" in attrs or any(name in attrs for name in fields):
+        # Only what was just loaded holds the course's own words again: translate those fields, keep the rest.
+        if attrs is None or "translations" in attrs:
             target.__dict__.pop(_SOURCE, None)
             translate_loaded(target, fields, _reading.get())
+            return
+        refreshed = tuple(name for name in fields if name in attrs)
+        if refreshed:
+            for name in refreshed:
+                target.__dict__.get(_SOURCE, {}).pop(name, None)
+            translate_loaded(target, refreshed, _reading.get())
 
     sa.event.listen(model, "load", on_load)
     sa.event.listen(model, "refresh", on_refresh)
