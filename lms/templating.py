@@ -3,10 +3,10 @@
 from functools import partial
 
 from flask import Flask, request
-from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms.auth.forms import LogoutForm
 from lms.auth.permissions import may_open, object_rules
