@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 
+from lms.i18n.selection import locale_for
+
 from lms import jobs
 
 
@@ -19,7 +21,7 @@ def send_mail(to: str, subject, template: str, *, language: str | None = None, *
     Written in `language` (the recipient's: `lms.i18n.language_of`), or in the page's language when None.
     Give `subject` as a lazy string (`lazy_gettext`) so that it is translated into that language too.
     """
-    with force_locale(language or str(get_locale() or "en")):
+    with force_locale(locale_for(language) if language else str(get_locale() or "en_US")):
         subject = str(subject)
         body = render_template(f"email/{template}.txt", **context)
     jobs.enqueue(deliver, to, subject, body)

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from lms.auth.forms import LogoutForm
 from lms.auth.permissions import may_open, object_rules
-from lms.i18n.selection import LANGUAGES
+from lms.i18n.selection import LANGUAGES, supported
 from lms.models import Role
 
 # (endpoint, label). An entry shows only when its route exists and its rule admits the user,
@@ -96,4 +96,5 @@ def register(app: Flask) -> None:
     # ` lang="en"` on a passage kept in the course's own language (reference transcripts) on a page in another.
     app.jinja_env.globals["source_lang_attr"] = lambda: (
         Markup(' lang="en"') if not str(get_locale() or "en").startswith("en") else "")
-    app.jinja_env.globals["page_language"] = lambda: str(get_locale() or "en").replace("_", "-")
+    # <html lang>: the language of the locale chosen for this request (en, es; the locale is en_US, es_US).
+    app.jinja_env.globals["page_language"] = lambda: supported(str(get_locale() or "")) or "en"

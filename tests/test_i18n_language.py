@@ -235,3 +235,17 @@ def test_an_english_holders_certificate_is_unchanged(db, people):
     assert "inLanguage" not in credential["credentialSubject"]["achievement"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
     assert settings.data_dir()  # the documents' folder is configured
+
+
+def test_spanish_is_formatted_as_in_the_united_states(app):
+    from datetime import date, datetime
+
+    from flask_babel import format_date, format_datetime
+
+    from lms.templating import hours_text
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        app.preprocess_request()
+        assert hours_text(1234.5) == "1,234.5"  # not 1.234,5
+        assert format_date(date(2026, 3, 1), "long") == "1 de marzo de 2026"
+        assert "p.m." in format_datetime(datetime(2026, 3, 1, 14, 5), "short")

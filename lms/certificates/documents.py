@@ -29,7 +29,7 @@ from lms.certificates.credential import (
 from lms.certificates.settings import CERTIFICATES_DIR, base_url, data_dir, get_keystore, pdf_file, verification_url
 from lms.extensions import db
 from lms.i18n.content import source_text
-from lms.i18n.selection import DEFAULT_LANGUAGE, supported
+from lms.i18n.selection import DEFAULT_LANGUAGE, locale_for, supported
 from lms.models import Certificate, IssuedPdf, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
     titles = {c.get("id"): c.get("title") for c in translated.get("competencies") or []}
     competencies = tuple((c.get("id", ""), titles.get(c.get("id")) or c.get("title", ""))
                          for c in certificate.competencies or [])
-    with force_locale(language):
+    with force_locale(locale_for(language)):
         narrative = criteria_narrative(certificate, course_title)
         name = _("%(course)s certificate", course=course_title)
         summary = _("%(holder)s completed %(course)s (version %(version)s), %(hours)s hours of training. "

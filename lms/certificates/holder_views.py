@@ -1,6 +1,7 @@
 """The holder's pages: my certificates, confirming or correcting the printed name, renewing."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -130,5 +131,5 @@ def renew(number: str):
         else:
             db.session.commit()
             flash(_("Your certificate has been renewed: %(number)s, valid until %(date)s.",
-                    number=renewed.number, date=renewed.expires_on.isoformat()), "success")
+                    number=renewed.number, date=format_date(renewed.expires_on, "long")), "success")
     return redirect(url_for("certificates.mine"))

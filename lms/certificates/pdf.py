@@ -162,8 +162,12 @@ def _keep_static_svgs(cache: dict) -> None:
             _SHARED_SVG_IMAGES.setdefault(url, image)
 
 
+# The Babel locale a language is printed in (as lms.i18n.selection.LOCALES: United States English and Spanish).
+PRINT_LOCALES = {"en": "en_US", "es": "es_US"}
+
+
 def _long_date(value: date, lang: str) -> str:
-    return babel_dates.format_date(value, format="long", locale=lang)
+    return babel_dates.format_date(value, format="long", locale=PRINT_LOCALES.get(lang, lang))
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -288,7 +292,7 @@ def render_certificate_pdf(
         program_name=program_name,
         director_name=director_name,
         director_title=director_title,
-        hours=babel_numbers.format_decimal(facts.hours, format="#,##0.##", locale=lang),
+        hours=babel_numbers.format_decimal(facts.hours, format="#,##0.##", locale=PRINT_LOCALES.get(lang, lang)),
         issued_on=_long_date(facts.issued_on, lang),
         expires_on=_long_date(facts.expires_on, lang),
         competencies=competencies,

@@ -3,9 +3,9 @@
 from flask import Flask, request
 from flask_babel import get_locale, refresh
 
-from lms.i18n.selection import LANGUAGES, language_of, select_locale
+from lms.i18n.selection import LANGUAGES, language_of, locale_for, select_locale, supported
 
-__all__ = ["LANGUAGES", "init_app", "language_of", "select_locale"]
+__all__ = ["LANGUAGES", "init_app", "language_of", "locale_for", "select_locale"]
 
 # Machine-facing blueprints answer in JSON whatever the reader's language; they never load course prose.
 _MACHINE_BLUEPRINTS = frozenset({"api"})
@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static" or request.blueprint in _MACHINE_BLUEPRINTS:
             content.set_reading_language(None)
             return
-        content.set_reading_language(str(get_locale() or content.SOURCE_LANGUAGE))
+        content.set_reading_language(supported(str(get_locale() or "")) or content.SOURCE_LANGUAGE)
 
     @app.teardown_request
     def stop_reading(_error=None):

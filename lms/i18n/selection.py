@@ -17,6 +17,13 @@ from lms.i18n.content import set_reading_language
 # Each language named in itself, as the switcher offers it.
 LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
+# The Babel locale each language is formatted in: the United States' English and Spanish (1,234.5; 2:05 p.m.),
+# as the people PeerCert serves write numbers, dates and times. The catalogue is the language's (es).
+LOCALES = {"en": "en_US", "es": "es_US"}
+
+
+def locale_for(language: str | None) -> str:
+    return LOCALES[supported(language) or DEFAULT_LANGUAGE]
 SESSION_KEY = "language"
 
 
@@ -46,7 +53,13 @@ def page_in(language: str | None) -> None:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector for the current request."""
+    """Flask-Babel's locale selector for the current request (see `language_choice`)."""
+    return locale_for(language_choice())
+
+
+def language_choice() -> str:
+    """The language of the current request: the page's own, the account's, the visitor's, the browser's, the
+    organization's, else English."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
     if g.get("page_language"):

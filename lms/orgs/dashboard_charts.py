@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from lms.charts import Chart, bar_chart, line_chart
@@ -29,6 +30,11 @@ class Turnaround(NamedTuple):
     submitted_at: datetime
     graded_at: datetime
 
+
+
+def _week_label(week: date) -> str:
+    """A week's first day as the reader writes it ("3 Mar", "3 mar")."""
+    return format_date(week, "d MMM")
 
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
@@ -62,7 +68,7 @@ def completion_chart(enrolments: Sequence[EnrolmentFact], passes: Sequence[Modul
     return line_chart(
         "chart-completion",
         _("Completion over time"),
-        [week.strftime("%d %b") for week in weeks],
+        [_week_label(week) for week in weeks],
         [(_("Trainees who completed the course (%)"), series_course),
          (_("Module passes out of all modules (%)"), series_modules)],
         x_header=_("Week starting"),
@@ -125,11 +131,11 @@ def turnaround_chart(turnaround: Iterable[Turnaround], today: date) -> Chart:
         by_week[_week_start(graded_at.date())].append((graded_at - submitted_at).total_seconds() / 3600)
     first = _week_start(today) - timedelta(weeks=TURNAROUND_WEEKS - 1)
     weeks = [first + timedelta(weeks=i) for i in range(TURNAROUND_WEEKS)]
-    items = [(week.strftime("%d %b"), statistics.median(by_week[week]) if by_week.get(week) else None)
+    items = [(_week_label(week), statistics.median(by_week[week]) if by_week.get(week) else None)
              for week in weeks]
     counts = [str(len(by_week.get(week, []))) for week in weeks]
     graded = [hours for week in weeks for hours in by_week.get(week, [])]
-    summary = (_("Median time to grade over these weeks: %(hours)s hours.", hours=f"{statistics.median(graded):.1f}")
+    summary = (_("Median time to grade over these weeks: %(hours)s hours.", hours=format_decimal(statistics.median(graded), format="0.0"))
                if graded else _("Nothing was graded in these weeks."))
     return bar_chart(
         "chart-turnaround", _("Grading turnaround (median hours from submission to grade, by week)"), items,
