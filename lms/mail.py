@@ -10,9 +10,8 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 
-from lms.i18n.selection import locale_for
-
 from lms import jobs
+from lms.i18n.selection import locale_for
 
 
 def send_mail(to: str, subject, template: str, *, language: str | None = None, **context) -> None:
