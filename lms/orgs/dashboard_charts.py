@@ -135,7 +135,8 @@ def turnaround_chart(turnaround: Iterable[Turnaround], today: date) -> Chart:
              for week in weeks]
     counts = [str(len(by_week.get(week, []))) for week in weeks]
     graded = [hours for week in weeks for hours in by_week.get(week, [])]
-    summary = (_("Median time to grade over these weeks: %(hours)s hours.", hours=format_decimal(statistics.median(graded), format="0.0"))
+    median = format_decimal(statistics.median(graded), format="0.0") if graded else ""
+    summary = (_("Median time to grade over these weeks: %(hours)s hours.", hours=median)
                if graded else _("Nothing was graded in these weeks."))
     return bar_chart(
         "chart-turnaround", _("Grading turnaround (median hours from submission to grade, by week)"), items,
