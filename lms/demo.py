@@ -109,6 +109,9 @@ def _world(core: CourseVersion) -> DemoWorld:
                 email=email, name=name, password=None, password_hash=hashed, role=role,
                 organization=None if role == Role.ADMIN else organization)
         logins.append((Role(role).label, email))
+    # Elena reads PeerCert in Spanish (her account's language), to show the Spanish edition.
+    if people["elena@example.org"].language is None:
+        people["elena@example.org"].language = "es"
     for index, (email, _name, state, _days) in enumerate(certificates_demo.CERTIFIED_PEOPLE):
         logins[len(DEMO_PEOPLE) + index] = (_("Certified trainee (%(state)s)", state=state), email)
     spring = _cohort(organization, "Spring 2026", date(2026, 3, 2), date(2026, 6, 26))
