@@ -20,6 +20,7 @@ from flask import current_app, has_app_context
 
 from lms import jobs
 from lms.extensions import db
+from lms.i18n.content import source_text  # statements name activities in the course's own words (en-US)
 from lms.models import (
     Attendance,
     AttendanceStatus,
@@ -78,7 +79,8 @@ def course_activity(course) -> xs.Activity:
 
 
 def module_activity(course, module) -> xs.Activity:
-    return xs.Activity(f"{base_url()}/courses/{course.slug}/modules/{module.slug}", "module", module.title)
+    return xs.Activity(f"{base_url()}/courses/{course.slug}/modules/{module.slug}", "module",
+                       source_text(module, "title"))
 
 
 def registration(enrolment: Enrolment | None) -> str | None:
@@ -161,7 +163,7 @@ def on_lesson_completed(enrolment: Enrolment, *, lesson: Lesson, actor: User | N
         return
     course, module = enrolment.course, lesson.module
     activity = xs.Activity(f"{base_url()}/courses/{course.slug}/modules/{module.slug}/lessons/{lesson.slug}",
-                           "lesson", lesson.title)
+                           "lesson", source_text(lesson, "title"))
     env = envelope(settings, user, course, utcnow(), enrolment=enrolment, module=module)
     queue(settings, user, f"lesson:{enrolment.id}:{lesson.id}", "completed",
           lambda sid: xs.lesson_completed(sid, env, activity))
@@ -183,7 +185,7 @@ def on_quiz_submitted(attempt: QuizAttempt, **_) -> None:
         return
     course, module = enrolment.course, attempt.quiz.module
     activity = xs.Activity(f"{base_url()}/courses/{course.slug}/modules/{module.slug}/quiz", "assessment",
-                           f"{module.title}: knowledge check")
+                           f"{source_text(module, 'title')}: knowledge check")
     env = envelope(settings, user, course, attempt.submitted_at, enrolment=enrolment, module=module)
     _assessment(settings, user, enrolment, f"quiz-attempt:{attempt.id}", activity, env,
                 xs.Score(attempt.score, 0, 100), bool(attempt.passed))
@@ -197,7 +199,7 @@ def on_exam_submitted(attempt: ExamAttempt, **_) -> None:
     if settings is None or attempt.score is None:
         return
     course = enrolment.course
-    title = (attempt.course_version.exam or {}).get("title") or f"{course.title}: exam"
+    title = (source_text(attempt.course_version, "exam") or {}).get("title") or f"{course.title}: exam"
     activity = xs.Activity(f"{base_url()}/exams/courses/{course.slug}", "assessment", title)
     env = envelope(settings, user, course, attempt.submitted_at, enrolment=enrolment)
     _assessment(settings, user, enrolment, f"exam-attempt:{attempt.id}", activity, env,
@@ -228,7 +230,8 @@ def _scenario_activity(submission: Submission) -> tuple[xs.Activity, object, obj
     scenario = submission.scenario
     module = scenario.module
     course = module.course_version.course
-    return xs.Activity(f"{base_url()}/roleplays/{scenario.id}", "performance", scenario.title), course, module
+    activity = xs.Activity(f"{base_url()}/roleplays/{scenario.id}", "performance", source_text(scenario, "title"))
+    return activity, course, module
 
 
 def on_roleplay_submitted(submission: Submission, **_) -> None:
