@@ -170,6 +170,7 @@ def build_pdf(certificate: Certificate) -> bytes:
         director_name=app.config.get("CERTIFICATE_DIRECTOR_NAME", ""),
         director_title=app.config.get("CERTIFICATE_DIRECTOR_TITLE") or "",
         lang=facts.language,
+        locale=locale_for(facts.language),
     )
 
 

@@ -162,12 +162,8 @@ def _keep_static_svgs(cache: dict) -> None:
             _SHARED_SVG_IMAGES.setdefault(url, image)
 
 
-# The Babel locale a language is printed in (as lms.i18n.selection.LOCALES: United States English and Spanish).
-PRINT_LOCALES = {"en": "en_US", "es": "es_US"}
-
-
-def _long_date(value: date, lang: str) -> str:
-    return babel_dates.format_date(value, format="long", locale=PRINT_LOCALES.get(lang, lang))
+def _long_date(value: date, locale: str) -> str:
+    return babel_dates.format_date(value, format="long", locale=locale)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -269,6 +265,7 @@ def render_certificate_pdf(
     director_name: str = "",
     director_title: str = "",
     lang: str = "en",
+    locale: str | None = None,
     tagged: bool = True,
 ) -> bytes:
     """The certificate as PDF/A-3b bytes, with ``credential.jwt`` and ``credential.json`` attached.
@@ -279,6 +276,7 @@ def render_certificate_pdf(
     PDF/A-3b with ``pdf_tags`` on, and the PDF/UA identification is added to the XMP packet.
     ``tagged=False`` is the earlier, untagged rendering (kept for the benchmark's comparison).
     """
+    locale = locale or lang  # the Babel locale of dates and numbers (lms.i18n.selection.locale_for)
     static_dir = Path(static_dir).resolve()
     template = _environment(str(Path(templates_dir).resolve()), lang).get_template(TEMPLATE)
     gettext = _translations(lang).gettext
@@ -292,9 +290,9 @@ def render_certificate_pdf(
         program_name=program_name,
         director_name=director_name,
         director_title=director_title,
-        hours=babel_numbers.format_decimal(facts.hours, format="#,##0.##", locale=PRINT_LOCALES.get(lang, lang)),
-        issued_on=_long_date(facts.issued_on, lang),
-        expires_on=_long_date(facts.expires_on, lang),
+        hours=babel_numbers.format_decimal(facts.hours, format="#,##0.##", locale=locale),
+        issued_on=_long_date(facts.issued_on, locale),
+        expires_on=_long_date(facts.expires_on, locale),
         competencies=competencies,
         verification_url=verification_url,
         qr_png=_qr_png(verification_url),

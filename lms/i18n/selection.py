@@ -20,16 +20,16 @@ DEFAULT_LANGUAGE = "en"
 # The Babel locale each language is formatted in: the United States' English and Spanish (1,234.5; 2:05 p.m.),
 # as the people PeerCert serves write numbers, dates and times. The catalogue is the language's (es).
 LOCALES = {"en": "en_US", "es": "es_US"}
-
-
-def locale_for(language: str | None) -> str:
-    return LOCALES[supported(language) or DEFAULT_LANGUAGE]
 SESSION_KEY = "language"
 
 
 def supported(code: str | None) -> str | None:
     code = (code or "").strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else None
+
+
+def locale_for(language: str | None) -> str:
+    return LOCALES[supported(language) or DEFAULT_LANGUAGE]
 
 
 def language_of(user) -> str:
