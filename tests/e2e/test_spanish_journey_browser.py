@@ -134,6 +134,11 @@ def test_a_trainee_invited_in_spanish_learns_and_is_certified_in_spanish(browser
     axe(trainee, "lesson, in Spanish")
     trainee.get_by_role("button", name=es("Mark as read and continue")).click()
 
+    # A practice exercise, in Spanish.
+    trainee.goto(f"{live_server}/courses/{COURSE}/modules/{MODULE}/exercises/fd-ex-recovery-story")
+    expect(trainee.get_by_role("heading", level=1)).to_contain_text("Escriba la versión de dos minutos")
+    axe(trainee, "exercise, in Spanish")
+
     # The knowledge check, in Spanish.
     seed(ready_for_the_knowledge_check, EMAIL)
     trainee.goto(f"{live_server}/courses/{COURSE}/modules/{MODULE}/quiz")
