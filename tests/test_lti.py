@@ -490,3 +490,51 @@ def test_a_platform_turned_off_cannot_launch_and_a_foreign_target_link_is_refuse
         "target_link_uri": "https://evil.example/lti/launch"})
     assert elsewhere.status_code == 400
     assert world.audit("lti.refused")[-1].details["reason"] == "bad_target"
+
+
+# -- the platform's key set ------------------------------------------------------------------------------
+
+
+def test_a_kept_key_set_is_fetched_again_when_it_is_old_or_lacks_the_tokens_key():
+    from lms.lti import platform_keys
+
+    platform_keys.forget()
+    fetched, clock = [], [0.0]
+
+    def fetch():
+        fetched.append(1)
+        return {"keys": [{"kid": "k1"}]}
+
+    def key_set(kid):
+        return platform_keys.key_set("https://lms.example/jwks", kid, fetch, now=lambda: clock[0])
+
+    key_set("k1"), key_set("k1")
+    assert len(fetched) == 1
+    key_set("k2")  # a key the kept set does not have: the platform rotated its keys
+    assert len(fetched) == 2
+    clock[0] += platform_keys.KEEP_SECONDS + 1
+    key_set("k1")
+    assert len(fetched) == 3
+    platform_keys.forget()
+
+
+def test_launches_fetch_the_platforms_key_set_once(world, person, another, monkeypatch):
+    from pylti1p3.message_launch import MessageLaunch
+
+    from lms.lti import platform_keys
+
+    platform_keys.forget()
+    fetched = []
+    original = MessageLaunch.fetch_public_key
+
+    def counting(self, url):
+        fetched.append(url)
+        return original(self, url)
+
+    monkeypatch.setattr(MessageLaunch, "fetch_public_key", counting)
+    hint = world.platform.add_user(LEARNER, name="Kit Keys")
+    rlid = world.platform.add_link(world.quiz_ref)
+    assert person.launch(world.platform, hint, rlid).status_code == 200
+    assert another().launch(world.platform, hint, rlid).status_code == 200
+    assert fetched == [world.platform.url + "/jwks"]
+    platform_keys.forget()

@@ -25,7 +25,7 @@ from lms.auth.permissions import can_place_lti_content, public, role_required
 from lms.auth.sessions import log_in
 from lms.errors import DomainError, LaunchRefused
 from lms.extensions import csrf, db, limiter
-from lms.lti import keys, launches, registrations, targets
+from lms.lti import keys, launches, platform_keys, registrations, targets
 from lms.lti.blueprint import bp
 from lms.lti.failures import refusal_for
 from lms.lti.forms import DeepLinkForm
@@ -99,6 +99,15 @@ def login():
     return response
 
 
+class ToolLaunch(FlaskMessageLaunch):
+    """pylti1p3's launch, with the platform's key set kept between launches (lms.lti.platform_keys)."""
+
+    def fetch_public_key(self, key_set_url: str):
+        kid = ((self._jwt or {}).get("header") or {}).get("kid")
+        fetch = super().fetch_public_key
+        return platform_keys.key_set(key_set_url, kid, lambda: fetch(key_set_url))
+
+
 @bp.post("/lti/launch")
 @csrf.exempt
 @limiter.limit(LAUNCH_LIMIT)
@@ -110,8 +119,7 @@ def launch():
     conf = DatabaseToolConf()
     platform = None
     try:
-        message = FlaskMessageLaunch(lti_request, conf, session_service=session_service,
-                                     cookie_service=cookie_service)
+        message = ToolLaunch(lti_request, conf, session_service=session_service, cookie_service=cookie_service)
         claims, deep_link = _validated(message)
         platform = conf.platform
         launches.check_claims(claims, resource_launch=not deep_link)
