@@ -249,3 +249,25 @@ def test_spanish_is_formatted_as_in_the_united_states(app):
         assert hours_text(1234.5) == "1,234.5"  # not 1.234,5
         assert format_date(date(2026, 3, 1), "long") == "1 de marzo de 2026"
         assert "p.m." in format_datetime(datetime(2026, 3, 1, 14, 5), "short")
+
+
+def test_a_csv_of_invitations_names_each_persons_language(app, client, auth, db, people):
+    import re as regex
+
+    auth.login(people["org_admin"])
+    data = ("email,name,role,cohort,language\nrosa@example.org,Rosa Díaz,trainee,,es\n"
+            "li@example.org,Li Chen,trainee,,\nbad@example.org,Bad Tongue,trainee,,klingon\n").encode()
+    page = client.post("/org/people/upload", data={"csv-file": (io.BytesIO(data), "people.csv"), "csv-cohort": "0"},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Unknown language “klingon”: use en or es, or leave the cell empty." in page
+    fixed = data.replace(b"klingon", b"EN")
+    page = client.post("/org/people/upload", data={"csv-file": (io.BytesIO(fixed), "people.csv"), "csv-cohort": "0"},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Español" in page
+    payload = regex.search(r'name="confirm-payload" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/org/people/upload/confirm", data={"confirm-payload": payload})
+    languages = dict(db.session.execute(sa.select(Invitation.email, Invitation.language)).all())
+    assert languages == {"rosa@example.org": "es", "li@example.org": None, "bad@example.org": "en"}
+    rosa = [m for m in app.extensions["mail_outbox"] if m["To"] == "rosa@example.org"][0]
+    assert rosa.get_content().startswith("Hola, Rosa Díaz:")
+    assert " como participante." in rosa.get_content()

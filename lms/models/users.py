@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext
 from flask_login import UserMixin
 
 from lms.models.base import Base, utcnow
@@ -22,11 +23,12 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The role's name in the reader's language (English outside a request)."""
         return {
-            "trainee": "Trainee",
-            "supervisor": "Supervisor",
-            "org_admin": "Organization administrator",
-            "admin": "Administrator",
+            "trainee": gettext("Trainee"),
+            "supervisor": gettext("Supervisor"),
+            "org_admin": gettext("Organization administrator"),
+            "admin": gettext("Administrator"),
         }[self.value]
 
 

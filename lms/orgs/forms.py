@@ -46,8 +46,8 @@ class CsvUploadForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
-        description=_l("Columns: email, name, and optionally role (trainee, supervisor or org_admin) and cohort. "
-                       "The first row names the columns."),
+        description=_l("Columns: email, name, and optionally role (trainee, supervisor or org_admin), cohort and "
+                       "language (en or es). The first row names the columns."),
     )
     cohort = SelectField(_l("Cohort for rows without one"), coerce=int, default=0)
     submit = SubmitField(_l("Check the file"))

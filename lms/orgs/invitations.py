@@ -35,6 +35,7 @@ _COLUMN_ALIASES = {
     "name": "name", "full name": "name",
     "role": "role",
     "cohort": "cohort",
+    "language": "language", "idioma": "language",
 }
 PREVIEW_MAX_AGE = 3600  # seconds a checked file may wait for its confirmation
 
@@ -63,6 +64,7 @@ class InviteRow:
     name: str
     role: str
     cohort: str = ""
+    language: str = ""  # en, es, or empty: the organization's default
     problems: list[str] = field(default_factory=list)
     renews: bool = False  # a pending invitation to this address exists and will be replaced
 
@@ -93,8 +95,8 @@ def read_csv(data: bytes | str) -> list[InviteRow]:
     columns = [_COLUMN_ALIASES.get(name.lower()) for name in header.cells]
     missing = [name for name in ("email", "name") if name not in columns]
     if missing:
-        raise InvalidUpload(_("The first row must name the columns: email, name, and optionally role and cohort "
-                              "(missing: %(missing)s).", missing=", ".join(missing)), field="file")
+        raise InvalidUpload(_("The first row must name the columns: email, name, and optionally role, cohort and "
+                              "language (missing: %(missing)s).", missing=", ".join(missing)), field="file")
     if len(body) > MAX_ROWS:
         raise InvalidUpload(_("The file has more than %(n)d people. Split it into smaller files.", n=MAX_ROWS),
                             field="file")
@@ -104,7 +106,8 @@ def read_csv(data: bytes | str) -> list[InviteRow]:
     for row in body:
         record = {column: row.cells[i] for i, column in enumerate(columns) if column and i < len(row.cells)}
         rows.append(InviteRow(line=row.line, email=record.get("email", ""), name=record.get("name", ""),
-                              role=record.get("role", ""), cohort=record.get("cohort", "")))
+                              role=record.get("role", ""), cohort=record.get("cohort", ""),
+                              language=record.get("language", "")))
     return rows
 
 
@@ -148,6 +151,12 @@ def _check_role_and_cohort(row: InviteRow, cohorts: dict[str, str], default_coho
     else:
         row.problems.append(_("Unknown cohort “%(cohort)s”: create it first, or leave the cell empty.",
                               cohort=row.cohort))
+    if row.language:
+        if supported(row.language):
+            row.language = supported(row.language)
+        else:
+            row.problems.append(_("Unknown language “%(language)s”: use en or es, or leave the cell empty.",
+                                  language=row.language))
 
 
 def _known_addresses(emails: set[str], organization: Organization) -> tuple[set[str], set[str]]:
@@ -209,7 +218,7 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 def sign_rows(rows: list[InviteRow], *, organization_id: int, actor_id: int, secret_key: str) -> str:
     payload = {"org": organization_id, "by": actor_id,
-               "rows": [[r.line, r.email, r.name, r.role, r.cohort] for r in rows]}
+               "rows": [[r.line, r.email, r.name, r.role, r.cohort, r.language] for r in rows]}
     return _serializer(secret_key).dumps(payload)
 
 
@@ -225,8 +234,9 @@ def unsign_rows(token: str, *, organization_id: int, actor_id: int, secret_key: 
         raise expired_check() from None
     if payload.get("org") != organization_id or payload.get("by") != actor_id:
         raise expired_check()
-    return [InviteRow(line=line, email=email, name=name, role=role, cohort=cohort)
-            for line, email, name, role, cohort in payload["rows"]]
+    # A file checked before invitations had a language holds five cells a row.
+    return [InviteRow(line=line, email=email, name=name, role=role, cohort=cohort, language=(rest or [""])[0])
+            for line, email, name, role, cohort, *rest in payload["rows"]]
 
 
 # Sending, accepting, revoking -------------------------------------------------------------------
@@ -280,7 +290,7 @@ def invite_rows(organization: Organization, rows: list[InviteRow], *, actor: Use
     }
     return [
         invite(organization, email=row.email, name=row.name, role=row.role,
-               cohort=cohorts.get(row.cohort) if row.cohort else None, actor=actor)
+               cohort=cohorts.get(row.cohort) if row.cohort else None, actor=actor, language=row.language or None)
         for row in rows
     ]
 
